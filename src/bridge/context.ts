@@ -1,0 +1,58 @@
+/**
+ * What every part of a running call bridge shares: its storage, clock, identity in the cluster, and the
+ * live counters `/system/status` reports. The call engine (calls, legs, CDRs) plugs in through
+ * `BridgeRuntime` so the configuration API does not depend on it.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { BridgeStorage } from './storage/index.ts';
+
+export interface CallBridgeIdentity {
+  readonly id: string;
+  readonly name: string;
+  /** The address other nodes and clients reach this call bridge at (shown in /callBridges); set once listening. */
+  address: string;
+}
+
+export interface LiveStatus {
+  readonly callLegsActive: number;
+  readonly callLegsMaxActive: number;
+  readonly callLegsCompleted: number;
+  readonly cdrCorrelatorIndex: number;
+  readonly audioBitRateOutgoing: number;
+  readonly audioBitRateIncoming: number;
+  readonly videoBitRateOutgoing: number;
+  readonly videoBitRateIncoming: number;
+}
+
+export const IDLE_STATUS: LiveStatus = {
+  callLegsActive: 0,
+  callLegsMaxActive: 0,
+  callLegsCompleted: 0,
+  cdrCorrelatorIndex: 0,
+  audioBitRateOutgoing: 0,
+  audioBitRateIncoming: 0,
+  videoBitRateOutgoing: 0,
+  videoBitRateIncoming: 0,
+};
+
+export interface BridgeContext {
+  readonly storage: BridgeStorage;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly node: CallBridgeIdentity;
+  readonly softwareVersion: string;
+  readonly startedAtMs: number;
+  /** Configuration changes other parts react to (the call engine ends calls of a deleted coSpace). */
+  readonly events: EventEmitter<BridgeEvents>;
+  /** Live counters; replaced by the call engine when it starts. */
+  liveStatus: () => LiveStatus;
+}
+
+export const SOFTWARE_VERSION = '3.8.0';
+
+export interface BridgeEvents {
+  coSpaceModified: [coSpaceId: string];
+  coSpaceDeleted: [coSpaceId: string];
+}

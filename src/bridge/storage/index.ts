@@ -1,0 +1,67 @@
+/**
+ * The bridge's storage port: one object that hands out the per-concept stores, bound either to the
+ * database or to one transaction. Writes that touch the coSpace namespace (uri / callId uniqueness)
+ * run under `namespaceTransaction`, which serialises them across a whole cluster on Postgres.
+ */
+import { sql, type Kysely } from 'kysely';
+import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
+import { CallBridgeStore } from './callBridgeStore.ts';
+import { CoSpaceStore } from './coSpaceStore.ts';
+import { ConfigObjectStore } from './configObjectStore.ts';
+import { bridgeMigrations } from './migrations/index.ts';
+import type { BridgeDatabase } from './schema.ts';
+
+export class BridgeStores {
+  readonly coSpaces: CoSpaceStore;
+  readonly configObjects: ConfigObjectStore;
+  readonly callBridges: CallBridgeStore;
+
+  constructor(readonly db: Kysely<BridgeDatabase>) {
+    this.coSpaces = new CoSpaceStore(db);
+    this.configObjects = new ConfigObjectStore(db);
+    this.callBridges = new CallBridgeStore(db);
+  }
+}
+
+/** Lock key for writes to the coSpace uri / callId namespace (any constant unique to this purpose). */
+const NAMESPACE_LOCK = 0x5b1d9e;
+
+export class BridgeStorage extends BridgeStores {
+  private constructor(
+    private readonly database: Database<BridgeDatabase>,
+  ) {
+    super(database.db);
+  }
+
+  get dialect(): DialectName {
+    return this.database.dialect;
+  }
+
+  static async open(url: string): Promise<BridgeStorage> {
+    const database = await openDatabase<BridgeDatabase>(url);
+    try {
+      await migrateToLatest(database, 'bridge', bridgeMigrations(database.dialect));
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return new BridgeStorage(database);
+  }
+
+  /** Runs `fn` in one transaction; everything it writes commits together or not at all. */
+  transaction<T>(fn: (stores: BridgeStores) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute((trx) => fn(new BridgeStores(trx)));
+  }
+
+  /** A transaction that also holds the cluster-wide lock over the coSpace namespace. */
+  namespaceTransaction<T>(fn: (stores: BridgeStores) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute(async (trx) => {
+      if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${NAMESPACE_LOCK})`.execute(trx);
+      return fn(new BridgeStores(trx));
+    });
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}

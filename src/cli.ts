@@ -1,0 +1,118 @@
+/**
+ * `switchboard bridge|collector|scheduler|up`: each service alone, or all together.
+ * Prints `listening on <url>` on stdout once serving, so scripts can start it on port 0.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseListen } from './shared/listen.ts';
+import { startBridge } from './bridge/server.ts';
+
+const USAGE = `usage: switchboard <command> [options]
+
+commands:
+  bridge      a CMS-compatible call bridge (management API under /api/v1)
+  collector   a CDR receiver with storage and reports
+  scheduler   a TMS-style meeting scheduler
+  up          everything together on embedded SQLite (what npm start runs)
+
+bridge options:
+  --listen HOST:PORT        plain HTTP listener (default 127.0.0.1:8080; port 0 picks one)
+  --tls-listen HOST:PORT    HTTPS listener (self-signed certificate kept in the data directory)
+  --tls-cert FILE --tls-key FILE   certificate for the HTTPS listener
+  --database URL            sqlite:PATH (default sqlite:./data/bridge.db), sqlite::memory:, postgres://...
+  --name NAME               this call bridge's name in /callBridges (unique per cluster node)
+  --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
+  --data DIR                data directory (default ./data)
+`;
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function credentialsFrom(values: { 'api-user'?: string | undefined; 'api-password'?: string | undefined }): { user: string; password: string } | undefined {
+  const user = values['api-user'] ?? process.env['SWITCHBOARD_API_USER'];
+  const password = values['api-password'] ?? process.env['SWITCHBOARD_API_PASSWORD'];
+  if (user === undefined || user === '' || password === undefined || password === '') return undefined;
+  return { user, password };
+}
+
+async function runBridge(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listen: { type: 'string' },
+      'tls-listen': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      database: { type: 'string' },
+      name: { type: 'string' },
+      'api-user': { type: 'string' },
+      'api-password': { type: 'string' },
+      data: { type: 'string' },
+    },
+    strict: true,
+  });
+  const credentials = credentialsFrom(values);
+  if (!credentials) {
+    io.err('switchboard bridge: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the bridge does not run open.');
+    return 2;
+  }
+  const dataDir = values.data ?? './data';
+  const bridge = await startBridge({
+    database: values.database ?? `sqlite:${join(dataDir, 'bridge.db')}`,
+    dataDir,
+    credentials,
+    listen: values.listen !== undefined ? parseListen(values.listen) : values['tls-listen'] !== undefined ? undefined : parseListen('127.0.0.1:8080'),
+    tlsListen: values['tls-listen'] !== undefined ? parseListen(values['tls-listen'], '--tls-listen') : undefined,
+    tlsCertFile: values['tls-cert'],
+    tlsKeyFile: values['tls-key'],
+    name: values.name,
+  });
+  if (bridge.httpUrl !== undefined) io.out(`listening on ${bridge.httpUrl}`);
+  if (bridge.httpsUrl !== undefined) io.out(`listening on ${bridge.httpsUrl}`);
+  await untilSignal();
+  await bridge.close();
+  return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM, so services can close cleanly. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  bridge: runBridge,
+};
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`switchboard: "${command}" is not available. ${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    io.err(`switchboard ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

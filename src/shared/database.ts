@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
+import pg from 'pg';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export type DatabaseLocation =
+  | { dialect: 'sqlite'; path: string }
+  | { dialect: 'postgres'; connectionString: string; schema?: string };
+
+/**
+ * Parses `sqlite:PATH`, `sqlite::memory:`, `postgres://...` / `postgresql://...`.
+ * A `?schema=NAME` on a Postgres URL selects a schema (created if missing).
+ */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === '') throw new Error(`database URL "${url}" names no file (use sqlite:PATH or sqlite::memory:)`);
+    return { dialect: 'sqlite', path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema');
+    parsed.searchParams.delete('schema');
+    return {
+      dialect: 'postgres',
+      connectionString: parsed.toString(),
+      ...(schema === null ? {} : { schema }),
+    };
+  }
+  throw new Error(`unsupported database URL "${url}": use sqlite:PATH, sqlite::memory: or postgres://...`);
+}
+
+export interface Database<DB> {
+  readonly db: Kysely<DB>;
+  readonly dialect: DialectName;
+  readonly location: DatabaseLocation;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** SQLite synchronous level: FULL survives power loss, NORMAL (WAL) survives process crashes. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Postgres pool size. */
+  poolSize?: number;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openDatabase<DB>(url: string, options: OpenOptions = {}): Promise<Database<DB>> {
+  const location = parseDatabaseUrl(url);
+  if (location.dialect === 'sqlite') {
+    if (location.path !== ':memory:') mkdirSync(dirname(resolve(location.path)), { recursive: true });
+    const sqlite = new BetterSqlite3(location.path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', location, close: () => db.destroy() };
+  }
+  const schema = location.schema;
+  if (schema !== undefined && !SCHEMA_RE.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  if (schema !== undefined) {
+    const admin = new pg.Client({ connectionString: location.connectionString });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: location.connectionString,
+    max: options.poolSize ?? 10,
+    ...(schema === undefined ? {} : { options: `-c search_path="${schema}"` }),
+    types: {
+      getTypeParser: (oid: number, format?: string) => {
+        // int8 (bigint) and numeric come back as JS numbers: our counters and epoch-ms fit in 2^53.
+        if (oid === 20 || oid === 1700) return (value: string) => Number(value);
+        return (pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown)(oid, format);
+      },
+    },
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+/** Runs every pending migration of one service. Each service keeps its own migration table. */
+export async function migrateToLatest<DB>(
+  database: Database<DB>,
+  service: string,
+  migrations: Record<string, Migration>,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    migrationTableName: `${service}_migration`,
+    migrationLockTableName: `${service}_migration_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error');
+    const message = error instanceof Error ? error.message : JSON.stringify(error);
+    throw new Error(`migration ${failed?.migrationName ?? '?'} of ${service} failed: ${message}`, { cause: error });
+  }
+}
+
+/** Drops a Postgres schema (test clean-up). */
+export async function dropPostgresSchema(connectionString: string, schema: string): Promise<void> {
+  if (!SCHEMA_RE.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Boolean columns are stored as 0/1 integers on both dialects so one migration set serves both. */
+export function toFlag(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+export function fromFlag(value: number | boolean | null | undefined): boolean {
+  return value === 1 || value === true;
+}
+
+/** True when an error is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export { sql };
