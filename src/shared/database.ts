@@ -108,6 +108,11 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Kysely looks for its tables in every schema unless told which: with several services (or test
+    // databases) in schemas of one Postgres database, another schema's table would count as ours.
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
+      ? { migrationTableSchema: database.location.schema }
+      : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

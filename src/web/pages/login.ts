@@ -1,0 +1,63 @@
+/** Log in and log out. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Accounts } from '../auth/accounts.ts';
+import type { Sessions } from '../auth/sessions.ts';
+import { ABSOLUTE_LIFETIME_MS } from '../auth/sessions.ts';
+import { parseCookies, serializeCookie } from '../cookies.ts';
+import { html } from '../html.ts';
+import type { WebKit } from '../kit.ts';
+
+export const SESSION_COOKIE = 'sb_session';
+
+/** Only same-site paths: "/x" but never "//host" or "/\host". */
+export function safeNext(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.length > 2000) return '/';
+  return value.startsWith('/login') ? '/' : value;
+}
+
+function loginForm(next: string, username: string): ReturnType<typeof html> {
+  return html`<form class="card narrow" method="post" action="/login">
+  <input type="hidden" name="next" value="${next}">
+  <p><label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required value="${username}" autofocus></p>
+  <p><label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+  <p><button type="submit">Log in</button></p>
+</form>`;
+}
+
+export function registerLogin(
+  app: FastifyInstance,
+  kit: WebKit,
+  deps: { accounts: Accounts; sessions: Sessions; secureCookies: boolean | undefined },
+): void {
+  const secure = (request: FastifyRequest): boolean => deps.secureCookies ?? request.protocol === 'https';
+
+  app.get('/login', { config: { permission: 'public' } }, (request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) => {
+    if (request.webSession) return kit.redirect(reply, safeNext(request.query.next));
+    return kit.page(request, reply, { title: 'Log in', body: loginForm(safeNext(request.query.next), '') });
+  });
+
+  app.post('/login', { config: { permission: 'public' } }, async (request, reply) => {
+    const form = kit.form(request);
+    const username = form.get('username');
+    const next = safeNext(form.get('next'));
+    const user = username === '' ? undefined : await deps.accounts.authenticate(username, form.getRaw('password'));
+    if (!user) {
+      kit.logger.info({ username: username.slice(0, 64), client: request.ip }, 'web login failed');
+      return kit.page(request, reply, { title: 'Log in', status: 401, error: 'Wrong username or password.', body: loginForm(next, username) });
+    }
+    // A fresh session on every login (no fixation); the old one, if any, ends.
+    await deps.sessions.end(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
+    const token = await deps.sessions.start(user.id);
+    kit.logger.info({ username: user.username, role: user.role }, 'web login');
+    reply.header('set-cookie', serializeCookie(SESSION_COOKIE, token, { secure: secure(request), maxAgeSeconds: ABSOLUTE_LIFETIME_MS / 1000 }));
+    return kit.redirect(reply, next);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    await deps.sessions.end(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
+    reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { secure: secure(request), maxAgeSeconds: 0 }));
+    return kit.redirect(reply, '/login', 'loggedOut');
+  });
+}
