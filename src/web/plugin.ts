@@ -133,7 +133,7 @@ export const webUi: FastifyPluginAsync<WebUiOptions> = async (app: FastifyInstan
     let failure: WebError;
     if (error instanceof WebError) failure = error;
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') failure = webErrors.tooLarge();
-    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) failure = webErrors.badRequest('The request could not be understood.');
+    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) failure = new WebError(error.statusCode, 'badRequest', 'The request could not be understood.');
     else {
       options.logger.error({ err: error, method: request.method, path: request.url.split('?')[0] }, 'web UI failure');
       failure = new WebError(500, 'internal', 'Something went wrong on our side. It has been logged.');
