@@ -39,6 +39,7 @@ export function renderPage(frame: PageFrame): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${HTMX_CONFIG}">
 <title>${frame.title} · ${APP_NAME}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/style.css">
 <script src="/assets/htmx.min.js" defer></script>
 </head>
