@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from './shared/listen.ts';
 import { startBridge } from './bridge/server.ts';
+import { startSystem } from './up.ts';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -23,6 +24,11 @@ bridge options:
   --name NAME               this call bridge's name in /callBridges (unique per cluster node)
   --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
   --data DIR                data directory (default ./data)
+
+up options:
+  --data DIR                data directory (default ./data): bridge.db, collector.db, scheduler.db,
+                            the self-signed certificate and generated API credentials
+  --listen HOST:PORT        the web UI (default 127.0.0.1:8080; port 0 picks one)
 `;
 
 export interface Io {
@@ -81,6 +87,23 @@ async function runBridge(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function runUp(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, listen: { type: 'string' } },
+    strict: true,
+  });
+  const system = await startSystem({
+    dataDir: values.data ?? './data',
+    listen: parseListen(values.listen ?? '127.0.0.1:8080'),
+    out: io.out,
+  });
+  const signal = await untilSignal();
+  io.err(`switchboard up: ${signal}, shutting down`);
+  await system.close();
+  return 0;
+}
+
 /** Resolves on the first SIGINT or SIGTERM, so services can close cleanly. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -96,6 +119,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   bridge: runBridge,
+  up: runUp,
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

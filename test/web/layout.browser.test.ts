@@ -42,10 +42,10 @@ describe('web UI in Chromium: login and layout', { skip }, () => {
     assert.equal(await page.getByRole('banner').count(), 1);
     assert.equal(await page.getByRole('contentinfo').count(), 1);
     // htmx loaded from our own server and configured (no inline styles injected under our CSP).
-    assert.equal(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx), 'object');
+    assert.equal(await page.evaluate('typeof window.htmx'), 'object');
     // Every form control has a label.
-    const unlabelled = await page.locator('input:not([type=hidden]), select').evaluateAll((els) =>
-      els.filter((el) => (el as HTMLInputElement).labels?.length === 0).map((el) => el.outerHTML),
+    const unlabelled = await page.evaluate(
+      "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter((el) => el.labels.length === 0).map((el) => el.outerHTML)",
     );
     assert.deepEqual(unlabelled, []);
     await screenshot(page, 'users');
@@ -75,9 +75,9 @@ describe('web UI in Chromium: login and layout', { skip }, () => {
     assert.equal(await page.locator('a[href="/admin/users"]').count(), 0);
     // The first Tab stop is the skip link; following it puts focus on the main content.
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to main content');
     await page.keyboard.press('Enter');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'main');
     await screenshot(page, 'overview-viewer');
     const res = await page.goto(`${web.url}/admin/users`);
     assert.equal(res?.status(), 403);

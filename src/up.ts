@@ -1,0 +1,128 @@
+/**
+ * `switchboard up`: the whole system in one process on embedded SQLite under one data directory —
+ * bridge (`bridge.db`), collector (`collector.db`) and scheduler (`scheduler.db`), each on its own
+ * loopback port and talking to each other only through their wire protocols, and the web UI on the
+ * `--listen` address. The first run creates what is needed (admin user, certificate, API credentials,
+ * registrations); later runs reuse it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { startBridge, type RunningBridge } from './bridge/server.ts';
+import { systemClock, type Clock } from './shared/clock.ts';
+import { newSecret } from './shared/ids.ts';
+import { urlOf, type ListenAddress } from './shared/listen.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
+import { Accounts } from './web/auth/accounts.ts';
+import { generatePassword } from './web/auth/password.ts';
+import { CmsApi } from './web/bridges/cmsApi.ts';
+import { bridgesPart } from './web/bridges/pages.ts';
+import { webUi } from './web/plugin.ts';
+import { PageRegistry } from './web/registry.ts';
+import { WebStorage } from './web/storage/index.ts';
+
+export interface UpOptions {
+  readonly dataDir: string;
+  readonly listen: ListenAddress;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Where the URLs and the first admin password go (stdout in the CLI). */
+  readonly out: (line: string) => void;
+}
+
+export interface RunningSystem {
+  readonly webUrl: string;
+  readonly bridge: RunningBridge;
+  /** The bridge's CMS API base (`https://127.0.0.1:PORT`) and the credentials `up` gave it. */
+  readonly bridgeApi: { readonly baseUrl: string; readonly user: string; readonly password: string };
+  /** Set on the first run only: the generated admin password (also printed once). */
+  readonly firstAdminPassword: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Secrets `up` generates once and keeps in the data directory (mode 0600). */
+interface UpSecrets {
+  readonly bridgeApi: { readonly user: string; readonly password: string };
+}
+
+export const LOCAL_BRIDGE_NAME = 'switchboard-local';
+const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
+
+async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
+  const path = join(dataDir, 'secrets.json');
+  if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as UpSecrets;
+  const secrets: UpSecrets = { bridgeApi: { user: 'switchboard', password: newSecret() } };
+  await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}
+
+export async function startSystem(options: UpOptions): Promise<RunningSystem> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ name: 'switchboard' });
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const secrets = await loadOrCreateSecrets(dataDir);
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    // 1. The bridge: CMS API over HTTPS on a loopback port, self-signed certificate kept in the data dir.
+    const bridge = await startBridge({
+      database: `sqlite:${join(dataDir, 'bridge.db')}`,
+      dataDir,
+      credentials: secrets.bridgeApi,
+      tlsListen: LOOPBACK,
+      name: LOCAL_BRIDGE_NAME,
+      clock,
+      logger: logger.child({ service: 'bridge' }),
+      apiTrace: false,
+    });
+    closers.push(() => bridge.close());
+    const bridgeApi = { baseUrl: bridge.url, ...secrets.bridgeApi };
+    const cms = new CmsApi({ baseUrl: bridge.url, user: secrets.bridgeApi.user, password: secrets.bridgeApi.password, allowSelfSigned: true });
+    closers.push(() => cms.close());
+
+    // 2. The web UI's users and sessions live in the scheduler's database (the operators' service).
+    const webStorage = await WebStorage.open(`sqlite:${join(dataDir, 'scheduler.db')}`);
+    closers.push(() => webStorage.close());
+    const accounts = new Accounts(webStorage, () => clock.now());
+    let firstAdminPassword: string | undefined;
+    if ((await accounts.count()) === 0) {
+      firstAdminPassword = generatePassword();
+      await accounts.create({ username: 'admin', password: firstAdminPassword, role: 'admin' });
+    }
+
+    const registry = new PageRegistry();
+    registry.add(bridgesPart([{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms }]));
+    registry.unavailable('Bookings and Live meetings', 'the scheduler is not part of this build yet.', 20);
+    registry.unavailable('Reports', 'the CDR collector is not part of this build yet.', 40);
+
+    // 3. The web UI on the --listen address.
+    const web: FastifyInstance = Fastify({ logger: false });
+    await web.register(webUi, { storage: webStorage, registry, logger: logger.child({ service: 'web' }), clock });
+    closers.push(() => web.close());
+    await web.listen({ host: options.listen.host, port: options.listen.port });
+    const webUrl = urlOf('http', web.server.address());
+
+    options.out(`bridge API   ${bridge.url}/api/v1`);
+    options.out('collector    not available yet (not part of this build)');
+    options.out('scheduler    not available yet (not part of this build)');
+    if (firstAdminPassword !== undefined) {
+      options.out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
+    }
+    options.out(`listening on ${webUrl}`);
+    return { webUrl, bridge, bridgeApi, firstAdminPassword, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

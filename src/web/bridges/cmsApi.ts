@@ -1,0 +1,98 @@
+/**
+ * The little of the CMS management API the Bridges pages need, over HTTP(S) like any CMS client:
+ * Basic auth, form bodies, XML answers, `<failureDetails>` turned into a readable error. Works against
+ * a real CMS too. (The scheduler has the full client; these pages only read status and edit the CDR
+ * receivers of a bridge.)
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { Agent, request } from 'undici';
+import { webErrors } from '../errors.ts';
+
+export interface CmsApiEndpoint {
+  /** `https://host:port` (no `/api/v1`). */
+  readonly baseUrl: string;
+  readonly user: string;
+  readonly password: string;
+  /** Accept a self-signed certificate (our own bridge in `switchboard up`). */
+  readonly allowSelfSigned: boolean;
+}
+
+export type XmlNode = Record<string, unknown>;
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
+
+export class CmsApi {
+  readonly #dispatcher: Agent;
+
+  constructor(readonly endpoint: CmsApiEndpoint) {
+    this.#dispatcher = new Agent({ connect: { rejectUnauthorized: !endpoint.allowSelfSigned }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  }
+
+  async #exchange(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, fields?: Record<string, string>): Promise<{ status: number; body: string; location: string | undefined }> {
+    const auth = Buffer.from(`${this.endpoint.user}:${this.endpoint.password}`).toString('base64');
+    const headers: Record<string, string> = { authorization: `Basic ${auth}` };
+    const body = fields === undefined ? undefined : new URLSearchParams(fields).toString();
+    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    try {
+      const res = await request(`${this.endpoint.baseUrl}/api/v1${path}`, { method, headers, dispatcher: this.#dispatcher, ...(body === undefined ? {} : { body }) });
+      const text = await res.body.text();
+      const location = res.headers['location'];
+      return { status: res.statusCode, body: text, location: typeof location === 'string' ? location : undefined };
+    } catch (error) {
+      throw webErrors.upstream('bridge', `no answer from ${this.endpoint.baseUrl} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  static failureReason(body: string): string {
+    const parsed = parser.parse(body) as XmlNode;
+    const details = parsed['failureDetails'];
+    if (details !== null && typeof details === 'object') return Object.keys(details).filter((k) => !k.startsWith('@')).join(', ') || 'failure';
+    return 'unexpected answer';
+  }
+
+  /** GET → the parsed document; a failure throws an upstream error naming the CMS reason. */
+  async get(path: string): Promise<XmlNode> {
+    const res = await this.#exchange('GET', path);
+    if (res.status !== 200) throw webErrors.upstream('bridge', `GET ${path} answered ${res.status} ${CmsApi.failureReason(res.body)}`);
+    return parser.parse(res.body) as XmlNode;
+  }
+
+  /** GET that tolerates a bridge without this object (older CMS, or not built yet): undefined. */
+  async getOptional(path: string): Promise<XmlNode | undefined> {
+    const res = await this.#exchange('GET', path);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw webErrors.upstream('bridge', `GET ${path} answered ${res.status} ${CmsApi.failureReason(res.body)}`);
+    return parser.parse(res.body) as XmlNode;
+  }
+
+  /** POST/PUT/DELETE; answers the new object's id for a create. A CMS failure is a 400 naming its reason. */
+  async send(method: 'POST' | 'PUT' | 'DELETE', path: string, fields: Record<string, string> = {}): Promise<string | undefined> {
+    const res = await this.#exchange(method, path, method === 'DELETE' ? undefined : fields);
+    if (res.status === 200) return res.location?.slice(res.location.lastIndexOf('/') + 1);
+    const reason = CmsApi.failureReason(res.body);
+    if (res.status >= 400 && res.status < 500 && res.status !== 401) throw webErrors.badRequest(`The bridge refused: ${reason}.`);
+    throw webErrors.upstream('bridge', `${method} ${path} answered ${res.status} ${reason}`);
+  }
+
+  close(): Promise<void> {
+    return this.#dispatcher.close();
+  }
+}
+
+/** The items of a CMS list document (`<coSpaces total="n"><coSpace .../>...`), always an array. */
+export function listItems(doc: XmlNode | undefined, listTag: string, itemTag: string): { total: number; items: XmlNode[] } {
+  const list = doc?.[listTag];
+  if (list === null || typeof list !== 'object') return { total: 0, items: [] };
+  const node = list as XmlNode;
+  const raw = node[itemTag];
+  const items = raw === undefined ? [] : Array.isArray(raw) ? (raw as XmlNode[]) : [raw as XmlNode];
+  return { total: Number(node['@total'] ?? items.length), items };
+}
+
+/** A child element's text ('' when absent). */
+export function text(node: XmlNode | undefined, name: string): string {
+  const value = node?.[name];
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value !== null && typeof value === 'object') return text(value as XmlNode, '#text');
+  return '';
+}

@@ -1,0 +1,91 @@
+/** `switchboard up` as a user runs it: a real process, its stdout, the web UI over HTTP, SIGTERM. */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, test } from 'node:test';
+import { WebClient } from './support/web.ts';
+
+interface UpProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  readonly webUrl: string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node bin/switchboard.js up` and resolves once it prints `listening on`. */
+function startUp(dataDir: string): Promise<UpProcess> {
+  const child = spawn(process.execPath, ['bin/switchboard.js', 'up', '--data', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      lines.push(line);
+      const match = /^listening on (http:\/\/\S+)$/.exec(line);
+      if (match) {
+        resolve({
+          child,
+          lines,
+          webUrl: match[1]!,
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`switchboard up exited with ${code} before listening: ${stderr}`)));
+  });
+}
+
+describe('switchboard up', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-up-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  let adminPassword = '';
+
+  test('first run: creates the data, prints the URLs one per line and the admin password once; SIGTERM exits 0', async () => {
+    const up = await startUp(dataDir);
+    try {
+      assert.match(up.lines.find((l) => l.startsWith('bridge API')) ?? '', /^bridge API +https:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+      const passwordLine = up.lines.find((l) => l.startsWith('first run:'));
+      adminPassword = /password (\S+)/.exec(passwordLine ?? '')?.[1] ?? '';
+      assert.ok(adminPassword.length >= 16, 'a generated password is printed');
+      assert.equal(up.lines.at(-1), `listening on ${up.webUrl}`);
+      for (const file of ['bridge.db', 'scheduler.db', 'tls-cert.pem', 'tls-key.pem', 'secrets.json']) assert.ok(existsSync(join(dataDir, file)), file);
+      assert.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o077, 0, 'secrets readable by the owner only');
+
+      const client = new WebClient(up.webUrl);
+      assert.equal((await client.login('admin', adminPassword)).status, 303);
+      const bridges = await client.get('/bridges');
+      assert.equal(bridges.status, 200);
+      assert.match(bridges.text, /<span class="state ok">reachable<\/span>/);
+      assert.match(bridges.text, /switchboard-local/);
+      const home = await client.get('/');
+      assert.match(home.text, /Not available yet/);
+    } finally {
+      assert.equal(await up.stop(), 0);
+    }
+  });
+
+  test('second run: reuses the data — no new admin, the same password still works', async () => {
+    const up = await startUp(dataDir);
+    try {
+      assert.equal(up.lines.some((l) => l.startsWith('first run:')), false);
+      assert.equal(up.lines.some((l) => l.includes(adminPassword)), false);
+      const client = new WebClient(up.webUrl);
+      assert.equal((await client.login('admin', adminPassword)).status, 303);
+      const users = await client.get('/admin/users');
+      assert.equal((users.text.match(/<th scope="row">/g) ?? []).length, 1, 'one user');
+    } finally {
+      assert.equal(await up.stop(), 0);
+    }
+  });
+});
