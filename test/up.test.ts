@@ -23,10 +23,10 @@ function startUp(dataDir: string): Promise<UpProcess> {
   });
   const lines: string[] = [];
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     rl.on('line', (line) => {
       lines.push(line);
       const match = /^listening on (http:\/\/\S+)$/.exec(line);
