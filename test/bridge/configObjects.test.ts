@@ -142,8 +142,9 @@ forEachDialect('callProfiles and callLegProfiles', (dialect) => {
     }
     assert.ok(detail.text.indexOf('<name>') < detail.text.indexOf('<needsActivation>'), 'detail follows the parameter table order');
     const stored = await b.bridge.ctx.storage.configObjects.get('callLegProfiles', id);
-    assert.equal(stored?.fields['needsActivation'], true);
-    assert.equal(stored?.fields['joinToneParticipantThreshold'], 100);
+    assert.ok(stored);
+    assert.equal(stored.fields['needsActivation'], true);
+    assert.equal(stored.fields['joinToneParticipantThreshold'], 100);
     // The list shows each profile's fields too (as in Cisco's sample).
     const list = await b.get('/callLegProfiles');
     assert.equal(list.callLegProfiles.callLegProfile.find((p: { '@id': string }) => p['@id'] === id).needsActivation, 'true');
