@@ -30,7 +30,7 @@ forEachDialect('configuration objects: every kind', (dialect) => {
       const location = String(res.headers['location']);
       assert.match(location, new RegExp(`^/api/v1/${kind.collection}/[0-9a-f-]{36}$`));
       const id = location.split('/').at(-1) ?? '';
-      const list = await b.get(`/${kind.collection}`);
+      const list = await b.get(`/${kind.collection.toLowerCase()}`);
       assert.equal(list[kind.collection]['@total'], '1');
       assert.equal(list[kind.collection][kind.element][0]['@id'], id);
       const one = await b.get(`/${kind.collection}/${id.toUpperCase()}`);
