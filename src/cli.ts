@@ -24,6 +24,8 @@ bridge options:
   --name NAME               this call bridge's name in /callBridges (unique per cluster node)
   --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
   --data DIR                data directory (default ./data)
+  --users FILE.json         users to serve under /users (upserted at start by userJid), a JSON array of
+                            {"userJid", "name"?, "email"?, "authenticationId"?, "userProfile"?, "tenant"?, "cdrTag"?}
 
 up options:
   --data DIR                data directory (default ./data): bridge.db, collector.db, scheduler.db,
@@ -61,6 +63,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
       'api-user': { type: 'string' },
       'api-password': { type: 'string' },
       data: { type: 'string' },
+      users: { type: 'string' },
     },
     strict: true,
   });
@@ -79,6 +82,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     tlsCertFile: values['tls-cert'],
     tlsKeyFile: values['tls-key'],
     name: values.name,
+    usersFile: values.users,
   });
   if (bridge.httpUrl !== undefined) io.out(`listening on ${bridge.httpUrl}`);
   if (bridge.httpsUrl !== undefined) io.out(`listening on ${bridge.httpsUrl}`);

@@ -108,8 +108,8 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
-    // Kysely looks for its tables in every schema unless told which: with several services (or test
-    // databases) in schemas of one Postgres database, another schema's table would count as ours.
+    // Kysely looks for its tables across every schema; name ours so another schema's tables on the
+    // same server (other services, parallel tests) are not mistaken for this one's.
     ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
       ? { migrationTableSchema: database.location.schema }
       : {}),
