@@ -1,0 +1,59 @@
+/**
+ * The whole system as `switchboard up` starts it, driven in Chromium: log in with the first-run admin
+ * password, walk every page, save a screenshot of each under test-results/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { startSystem, type RunningSystem } from '../../src/up.ts';
+import { browserProblem, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
+
+const skip = browserProblem();
+
+describe('the whole system in Chromium', { skip }, () => {
+  let dataDir: string;
+  let system: RunningSystem;
+  let browser: TestBrowser;
+  let page: Page;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-system-'));
+    system = await startSystem({ dataDir, listen: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), out: () => undefined });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
+  });
+  after(async () => {
+    await browser.close();
+    await system.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('log in as the first-run admin', async () => {
+    await page.goto(system.webUrl);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(system.firstAdminPassword ?? '');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${system.webUrl}/`);
+    assert.equal(await page.locator('h1').textContent(), 'Overview');
+    await screenshot(page, 'overview');
+  });
+
+  test('Bridges: our own bridge is reachable, its cluster and spaces listed', async () => {
+    await page.getByRole('link', { name: 'Bridges' }).first().click();
+    await page.waitForURL(/\/bridges$/);
+    assert.equal(await page.locator('.state.ok', { hasText: 'reachable' }).count(), 1);
+    assert.equal(await page.getByRole('rowheader', { name: 'switchboard-local' }).count(), 1);
+    await screenshot(page, 'bridges');
+  });
+
+  test('Bridges > CDR settings opens', async () => {
+    await page.getByRole('link', { name: 'CDR settings' }).click();
+    await page.waitForURL(/\/bridges\/local\/cdr$/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /^CDR settings/);
+    await screenshot(page, 'cdr-settings');
+  });
+});
