@@ -150,19 +150,20 @@ export function compileRule(rule: string, timeZone: string): CompiledRule {
 
 /**
  * The floating starts of a rule's occurrences from `dtstart`, in order, walking until `stop` says so
- * (given the next floating start and its 0-based index) or MAX_SERIES_OCCURRENCES is reached.
+ * (given the next floating start and its 0-based index) or `limit` (MAX_SERIES_OCCURRENCES) is reached.
  * Returns the starts and whether the series ended (rule exhausted or limit reached).
  */
 export function walkRule(
   compiled: CompiledRule,
   dtstart: LocalDateTime,
   stop: (floating: number, index: number) => boolean,
+  limit = MAX_SERIES_OCCURRENCES,
 ): { starts: number[]; ended: boolean } {
   const rrule = new RRule({ ...compiled.options, dtstart: new Date(localToFloating(dtstart)) });
   const starts: number[] = [];
   let stopped = false;
   rrule.all((date, index) => {
-    if (index >= MAX_SERIES_OCCURRENCES) return false;
+    if (index >= limit) return false;
     if (stop(date.getTime(), index)) {
       stopped = true;
       return false;
