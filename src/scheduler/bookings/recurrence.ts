@@ -237,3 +237,21 @@ export function seriesSpan(series: BookingSeries): SeriesSpan | undefined {
   for (const o of occurrences) lastEndMs = Math.max(lastEndMs, o.endMs);
   return { firstStartMs: first.startMs, lastEndMs, openEnded, occurrences: walk.starts.length };
 }
+
+/**
+ * Occurrence `ordinal` as it happens (override applied), or undefined when the series has no such
+ * occurrence or it is cancelled.
+ */
+export function occurrenceOf(series: BookingSeries, ordinal: number): Occurrence | undefined {
+  if (series.cancelled === true) return undefined;
+  const original = originalOccurrence(series, ordinal);
+  if (original === undefined) return undefined;
+  const { durationMs, overrides } = geometry(series);
+  const override = overrides.get(ordinal);
+  if (override?.cancelled === true) return undefined;
+  if (override !== undefined && isMove(override)) {
+    const [startMs, endMs] = moved(series, override, original.startMs, durationMs);
+    return makeOccurrence(series, ordinal, startMs, endMs, override);
+  }
+  return makeOccurrence(series, ordinal, original.startMs, original.endMs, override);
+}
