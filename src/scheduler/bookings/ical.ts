@@ -140,6 +140,11 @@ function description(title: string, occurrence: Pick<Occurrence, 'pin' | 'partic
   return lines.join('\n');
 }
 
+/** RFC 5545 ends every content line, the last one included, with CRLF (ical-generator omits the last). */
+function withFinalNewline(text: string): string {
+  return text.endsWith('\r\n') ? text : `${text}\r\n`;
+}
+
 function local(ms: number): string {
   return DateTime.fromMillis(ms, { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmmss");
 }
@@ -249,7 +254,7 @@ export function bookingCalendar(series: BookingSeries, options: CalendarOptions)
   } else {
     addSeries(calendar, series, context);
   }
-  return calendar.toString();
+  return withFinalNewline(calendar.toString());
 }
 
 /**
@@ -268,5 +273,5 @@ export function organizerFeed(
   for (const series of [...live].sort((a, b) => a.id.localeCompare(b.id))) {
     addSeries(calendar, series, { dialIn: dialInFor(series), organizerName: options.organizerName, stamp, cancelled: false });
   }
-  return calendar.toString();
+  return withFinalNewline(calendar.toString());
 }
