@@ -43,14 +43,14 @@ describe('booking conflicts', () => {
     const existing = [occ('A', T0, T0 + H), occ('B', T0 + 59 * M, T0 + 2 * H)];
     const conflicts = findConflicts([occ('C', T0 + 50 * M, T0 + 90 * M)], existing, 2);
     assert.equal(conflicts.length, 1);
-    const [c] = conflicts;
-    assert.equal(c?.reason, 'capacityExceeded');
-    assert.equal(c?.occurrence, 1);
-    assert.equal(c?.atMs, T0 + 59 * M);
-    assert.equal(c?.concurrent, 3);
-    assert.deepEqual(c?.with, ['A', 'B']);
-    assert.equal(c?.startMs, T0 + 50 * M);
-    assert.match(describeConflict(c!, 2), /needs 3 concurrent spaces .* holds 2/);
+    const c = conflicts[0]!;
+    assert.equal(c.reason, 'capacityExceeded');
+    assert.equal(c.occurrence, 1);
+    assert.equal(c.atMs, T0 + 59 * M);
+    assert.equal(c.concurrent, 3);
+    assert.deepEqual(c.with, ['A', 'B']);
+    assert.equal(c.startMs, T0 + 50 * M);
+    assert.match(describeConflict(c, 2), /needs 3 concurrent spaces .* holds 2/);
     // One minute later A has ended: two at once fits.
     assert.deepEqual(findConflicts([occ('C', T0 + 60 * M, T0 + 90 * M)], existing, 2), []);
   });

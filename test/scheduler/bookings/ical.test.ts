@@ -82,8 +82,8 @@ describe('iCalendar', () => {
     const attendees = props(master!, 'ATTENDEE');
     assert.deepEqual(attendees.map((a) => a.value.toLowerCase()), ['mailto:alice@example.com', 'mailto:bob@example.com']);
     assert.equal(attendees[0]?.params['PARTSTAT'], 'NEEDS-ACTION');
-    assert.equal(attendees[0]?.params['RSVP'], 'TRUE');
-    assert.equal(attendees[0]?.params['CN'], 'Alice');
+    assert.equal(attendees[0].params['RSVP'], 'TRUE');
+    assert.equal(attendees[0].params['CN'], 'Alice');
     assert.equal(value(master!, 'STATUS'), 'CONFIRMED');
 
     assert.equal(value(moved!, 'UID'), 'b-weekly@switchboard');

@@ -135,10 +135,10 @@ describe('recurrence expansion', () => {
     assert.equal(all.length, MAX_SERIES_OCCURRENCES);
     assert.equal(all.at(-1)?.occurrence, MAX_SERIES_OCCURRENCES);
     assert.equal(expandOccurrences(s, ALL_FROM, ALL_TO, { max: 10 }).length, 10);
-    const span = seriesSpan(s);
-    assert.equal(span?.openEnded, true);
-    assert.equal(span?.occurrences, MAX_SERIES_OCCURRENCES);
-    assert.equal(span?.lastEndMs, all.at(-1)?.endMs);
+    const span = seriesSpan(s)!;
+    assert.equal(span.openEnded, true);
+    assert.equal(span.occurrences, MAX_SERIES_OCCURRENCES);
+    assert.equal(span.lastEndMs, all.at(-1)?.endMs);
     // A window years ahead still numbers occurrences by their place in the series.
     const later = expandOccurrences(s, Date.UTC(2030, 0, 1), Date.UTC(2030, 0, 2));
     assert.equal(later.length, 1);

@@ -25,8 +25,8 @@ const valid = {
 
 function issues(body: unknown): FieldIssue[] {
   const result = parseBookingCreate(body);
-  assert.equal(result.ok, false, 'expected the body to be refused');
-  return result.ok ? [] : result.issues;
+  if (result.ok) assert.fail(`expected the body to be refused: ${JSON.stringify(body)}`);
+  return result.issues;
 }
 
 function issueAt(body: unknown, path: string): string {
@@ -137,7 +137,6 @@ describe('booking validation', () => {
     assert.equal(expandOccurrences({ ...single.value, id: 'x', sequence: 0 }, 0, Date.UTC(2100, 0, 1)).length, 1);
 
     const backwards = parseBookingPatch(current, { end: '2024-03-18T08:00' });
-    assert.equal(backwards.ok, false);
     assert.equal(backwards.ok ? '' : backwards.issues[0]?.path, 'end');
     const badField = parseBookingPatch(current, { timeZone: 'Mars/Olympus' });
     assert.equal(badField.ok ? '' : badField.issues[0]?.path, 'timeZone');
