@@ -65,3 +65,21 @@ describe('SVG charts', () => {
     assert.match(barChart('Empty', [], 'min').toString(), /No data in this range/);
   });
 });
+
+describe('calendar', () => {
+  test('a week window starts on Monday in the viewer\'s zone and shows each occurrence on its day', async () => {
+    const { calendarWindow, renderCalendar } = await import('../../src/web/bookings/calendar.ts');
+    // Wednesday 2026-03-04 12:00 UTC; Oslo is UTC+1.
+    const w = calendarWindow('week', 'Europe/Oslo', Date.UTC(2026, 2, 4, 12));
+    assert.equal(w.start.toISO(), '2026-03-02T00:00:00.000+01:00');
+    assert.equal(w.toMs - w.fromMs, 7 * 24 * 3600_000);
+    const occurrence = { bookingId: 'b1', occurrence: 1, startMs: Date.UTC(2026, 2, 5, 8), endMs: Date.UTC(2026, 2, 5, 9), title: '<Board>', participants: [], pin: undefined, type: 'automatic' as const, bridge: undefined };
+    const out = renderCalendar(w, [{ occurrence, href: '/bookings/b1/1', state: 'scheduled' }], (d, v) => `/bookings?date=${d}&view=${v}`).toString();
+    assert.match(out, /<section class="day" aria-label="Thursday 5 March">\s*<h3>Thu 5 Mar<\/h3>\s*<ul><li class="meeting scheduled"><a href="\/bookings\/b1\/1"><span class="time">09:00–10:00<\/span> &lt;Board&gt;<\/a>/);
+    assert.equal((out.match(/No meetings/g) ?? []).length, 6);
+    assert.match(out, /href="\/bookings\?date=2026-02-23&amp;view=week">← Previous week/);
+    const day = calendarWindow('day', 'Europe/Oslo', 0, '2026-03-05');
+    assert.equal(day.days, 1);
+    assert.equal(day.start.toISODate(), '2026-03-05');
+  });
+});
