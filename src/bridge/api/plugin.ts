@@ -10,7 +10,9 @@ import type { BridgeContext } from '../context.ts';
 import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
 import { FormFields, MAX_BODY_CHARS } from './form.ts';
+import { registerSystemAlarms } from './objects/alarms.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
+import { registerCdrReceivers } from './objects/cdrReceivers.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerSystemStatus } from './objects/system.ts';
 
@@ -31,6 +33,8 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerSystemStatus,
   registerCallBridges,
   registerCoSpaces,
+  registerCdrReceivers,
+  registerSystemAlarms,
 ];
 
 function safeEqual(a: string, b: string): boolean {
