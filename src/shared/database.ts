@@ -108,6 +108,11 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Name the schema: kysely otherwise looks for its tables in *every* schema and, finding another
+    // schema's, skips creating its own (seen when several test runs share one Postgres database).
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
+      ? { migrationTableSchema: database.location.schema }
+      : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

@@ -32,7 +32,11 @@ export interface ReceivedPost {
   readonly body: string;
   readonly records: readonly ReceivedRecord[];
   /** The status it was (or will be) answered with. */
-  readonly status: number | 'reset';
+  readonly status: number;
+  /** True once the answer was written (a held answer may be written after the bridge gave up). */
+  answered: boolean;
+  /** True when the answer was held back and written only on `release()`. */
+  late: boolean;
 }
 
 const parser = new XMLParser({
@@ -92,7 +96,7 @@ export class TestCdrReceiver {
 
   /** Records of posts answered 2xx (what a real receiver would have kept), in order. */
   get accepted(): ReceivedRecord[] {
-    return this.posts.filter((p) => typeof p.status === 'number' && p.status >= 200 && p.status < 300).flatMap((p) => p.records);
+    return this.posts.filter((p) => p.answered && p.status >= 200 && p.status < 300).flatMap((p) => p.records);
   }
 
   /** Answers every held request. */
@@ -155,8 +159,11 @@ export class TestCdrReceiver {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const status = answer.status;
-      this.posts.push({ url: req.url ?? '', contentType: req.headers['content-type'], body, records: parseRecords(body), status });
+      const post: ReceivedPost = { url: req.url ?? '', contentType: req.headers['content-type'], body, records: parseRecords(body), status, answered: false, late: answer.kind === 'hold' };
+      this.posts.push(post);
       const send = (): void => {
+        post.answered = true;
+        if (req.socket.destroyed) return;
         if (answer.kind === 'status' && answer.http10 === true) {
           // A bare HTTP/1.0 answer with no Content-Length: the body ends when the connection closes.
           req.socket.end(`HTTP/1.0 ${status} OK\r\nContent-Type: text/plain\r\n\r\n${answer.body ?? 'ok'}`);
