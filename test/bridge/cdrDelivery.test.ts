@@ -103,7 +103,7 @@ forEachDialect('CDR delivery', (dialect) => {
     assert.deepEqual([...sessions], [pipeline.session]);
     assert.equal(a.accepted[0]?.callBridge, undefined, 'not clustered: no callBridge attribute');
     assert.equal(a.posts[0]?.url, '/cdr/in?system_id=cms1&x=%2F', 'query string passed through untouched');
-    assert.equal(a.posts[0]?.contentType, 'text/xml');
+    assert.equal(a.posts.at(0)?.contentType, 'text/xml');
     assert.ok(a.accepted.every((r) => r.missing === undefined));
     assert.equal(a.posts.length + b.posts.length, a.requests + b.requests, 'no failed posts');
   });
