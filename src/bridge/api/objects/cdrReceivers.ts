@@ -14,7 +14,7 @@ import { created, ok, route, xml, type ApiRequest } from '../routes.ts';
 import { xmlDocument, xmlList, type XmlElement } from '../xml.ts';
 
 function receiverElement(r: CdrReceiverView): XmlElement {
-  return { tag: 'cdrReceiver', attrs: { id: r.id }, children: [['uri', r.uri ?? undefined]] };
+  return { tag: 'cdrReceiver', attrs: { id: r.id }, children: r.uri === null ? [] : [['uri', r.uri]] };
 }
 
 export function registerCdrReceivers(app: FastifyInstance, ctx: BridgeContext): void {
