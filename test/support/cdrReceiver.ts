@@ -10,7 +10,15 @@ import { XMLParser } from 'fast-xml-parser';
 import type { FakeClock } from '../../src/shared/clock.ts';
 
 export type Answer =
-  | { readonly kind: 'status'; readonly status: number; readonly http10?: boolean; readonly noContentLength?: boolean; readonly body?: string }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly http10?: boolean;
+      readonly noContentLength?: boolean;
+      readonly body?: string;
+      /** Answer only after this many (real) milliseconds: a slow receiver. */
+      readonly delayMs?: number;
+    }
   /** Destroy the connection once part of the request body has arrived. */
   | { readonly kind: 'resetMidBody' }
   /** Read the whole request, then answer only when `release()` is called (or never). */
@@ -181,6 +189,7 @@ export class TestCdrReceiver {
         res.end(answer.kind === 'status' ? (answer.body ?? '') : '');
       };
       if (answer.kind === 'hold') this.#held.push(send);
+      else if (answer.delayMs !== undefined) setTimeout(send, answer.delayMs);
       else send();
     });
   }

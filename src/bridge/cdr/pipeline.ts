@@ -311,7 +311,7 @@ export class CdrPipeline implements CdrSink {
     }
     if (this.#closed) return;
     let through = this.#lastSeq;
-    for (const pusher of this.#pushers.values()) through = Math.min(through, pusher.state.cursorSeq);
+    for (const pusher of this.#pushers.values()) through = Math.min(through, pusher.savedState.cursorSeq);
     if (through <= this.#collectedThrough) return;
     this.#collecting = this.#storage.cdr
       .deleteRecordsThrough(this.#node, through)

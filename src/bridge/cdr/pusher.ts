@@ -63,7 +63,7 @@ export interface PusherHost {
   saveState(receiverId: string, state: ReceiverDeliveryState): Promise<void>;
   /** The `callBridge` attribute: this bridge's id when clustered, else undefined. */
   callBridgeAttribute(): Promise<string | undefined>;
-  /** Called after an acknowledgement moved this receiver's cursor. */
+  /** Called after a moved cursor was stored. */
   delivered(): void;
 }
 
@@ -89,6 +89,8 @@ export class ReceiverPusher {
   readonly #agent: Agent;
   readonly #stop = new AbortController();
   #state: ReceiverDeliveryState;
+  /** The state as last written to the database (the outbox is collected only behind it). */
+  #savedState: ReceiverDeliveryState;
   #inflight: Batch | null = null;
   #composing = false;
   #pending = true;
@@ -109,6 +111,7 @@ export class ReceiverPusher {
     this.#host = host;
     this.#target = target;
     this.#state = state;
+    this.#savedState = state;
     this.#agent = new Agent({
       connect: { rejectUnauthorized: false },
       connections: 1,
@@ -123,6 +126,15 @@ export class ReceiverPusher {
 
   get state(): ReceiverDeliveryState {
     return this.#state;
+  }
+
+  /**
+   * The delivery state known to be stored. Records up to its cursor may be forgotten: a restart
+   * resumes from the stored cursor and numbers records by position after it, so the records between a
+   * stored and a newer in-memory cursor must survive until the newer one is written.
+   */
+  get savedState(): ReceiverDeliveryState {
+    return this.#savedState;
   }
 
   get alarm(): CdrAlarm | null {
@@ -329,7 +341,6 @@ export class ReceiverPusher {
     this.#deliveredRecords += batch.count;
     this.#setState({ ...this.#state, cursorSeq: batch.lastSeq, session: batch.session, recordIndex: batch.lastRecordIndex, missing: 0 });
     this.#normalize();
-    this.#host.delivered();
   }
 
   /** Drops the oldest records not in flight while more than `maxBacklog` wait. */
@@ -355,7 +366,12 @@ export class ReceiverPusher {
   #setState(state: ReceiverDeliveryState): void {
     this.#state = state;
     this.#saving = this.#saving
-      .then(() => this.#host.saveState(this.id, state))
+      .then(async () => {
+        await this.#host.saveState(this.id, state);
+        const cursorMoved = state.cursorSeq > this.#savedState.cursorSeq;
+        this.#savedState = state;
+        if (cursorMoved) this.#host.delivered();
+      })
       .catch((error: unknown) => this.#host.logger.error({ err: error, cdrReceiver: this.id }, 'saving CDR receiver state failed'));
   }
 }
