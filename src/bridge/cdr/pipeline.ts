@@ -18,7 +18,7 @@ import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { assertRoomForReceiver, receiverTarget } from '../domain/cdrReceiver.ts';
 import { bridgeErrors } from '../errors.ts';
-import type { CdrReceiverRecord, OutboxInsert, ReceiverDeliveryState } from '../storage/cdrStore.ts';
+import type { CdrReceiverRecord, OutboxInsert, OutboxRow, ReceiverDeliveryState } from '../storage/cdrStore.ts';
 import type { BridgeStorage } from '../storage/index.ts';
 import { ReceiverPusher, DEFAULT_CDR_DELIVERY, type CdrAlarm, type CdrDeliveryConfig, type PusherHost } from './pusher.ts';
 import type { CdrRecordBody, CdrSink } from './records.ts';
@@ -42,6 +42,11 @@ export interface CdrReceiverView {
   readonly legacy: boolean;
 }
 
+/** Recently committed records kept in memory so pushers that keep up never read them back. */
+const RECENT_CACHE = 20_000;
+/** The outbox is cleaned once at least this many delivered records can go. */
+const COLLECT_MIN = 500;
+
 /** How long the "clustered?" answer (for the `callBridge` attribute) is reused. */
 const CLUSTER_CHECK_MS = 10_000;
 
@@ -59,6 +64,7 @@ export class CdrPipeline implements CdrSink {
   #flushScheduled = false;
   #commits: Promise<void> = Promise.resolve();
   #lastSeq = 0;
+  readonly #recent = new Map<number, OutboxRow>();
   #receivers: CdrReceiverView[] = [];
   readonly #pushers = new Map<string, ReceiverPusher>();
   /** States of receivers without a pusher (no uri), kept as stored. */
@@ -83,7 +89,7 @@ export class CdrPipeline implements CdrSink {
       logger: this.#logger,
       config: this.config,
       seqs: this.#seqs,
-      readRecords: (after, through, limit) => cdr.readRecords(this.#node, after, through, limit),
+      readRecords: (after, through, limit) => this.#readRecords(after, through, limit),
       saveState: (id, state) => cdr.saveState(this.#node, id, state),
       callBridgeAttribute: () => this.#callBridgeAttribute(),
       delivered: () => this.#collect(),
@@ -150,6 +156,14 @@ export class CdrPipeline implements CdrSink {
         const seqs = await this.#storage.transaction((stores) => stores.cdr.appendRecords(this.#node, rows));
         this.#seqs.append(seqs);
         this.#lastSeq = seqs[seqs.length - 1] ?? this.#lastSeq;
+        rows.forEach((row, i) => {
+          const seq = seqs[i];
+          if (seq !== undefined) this.#recent.set(seq, { ...row, seq });
+        });
+        for (const seq of this.#recent.keys()) {
+          if (this.#recent.size <= RECENT_CACHE) break;
+          this.#recent.delete(seq);
+        }
         for (const pusher of this.#pushers.values()) pusher.notify();
       } catch (error) {
         // Keep them, in order, ahead of anything emitted since, and try again shortly.
@@ -294,6 +308,18 @@ export class CdrPipeline implements CdrSink {
     return pusher.state;
   }
 
+  /** Records for a pusher: from memory when all are still there, else from the outbox. */
+  #readRecords(after: number, through: number | null, limit: number): Promise<OutboxRow[]> {
+    const rows: OutboxRow[] = [];
+    for (const seq of this.#seqs.after(after, limit)) {
+      if (through !== null && seq > through) break;
+      const row = this.#recent.get(seq);
+      if (!row) return this.#storage.cdr.readRecords(this.#node, after, through, limit);
+      rows.push(row);
+    }
+    return Promise.resolve(rows);
+  }
+
   async #callBridgeAttribute(): Promise<string | undefined> {
     const now = this.#clock.now();
     if (!this.#clustered || now - this.#clustered.atMs >= CLUSTER_CHECK_MS || now < this.#clustered.atMs) {
@@ -313,11 +339,16 @@ export class CdrPipeline implements CdrSink {
     let through = this.#lastSeq;
     for (const pusher of this.#pushers.values()) through = Math.min(through, pusher.savedState.cursorSeq);
     if (through <= this.#collectedThrough) return;
+    if (this.#seqs.countBetween(this.#collectedThrough, through) < COLLECT_MIN && this.#pushers.size > 0) return;
     this.#collecting = this.#storage.cdr
       .deleteRecordsThrough(this.#node, through)
       .then(() => {
         this.#collectedThrough = through;
         this.#seqs.trimThrough(through);
+        for (const seq of this.#recent.keys()) {
+          if (seq > through) break;
+          this.#recent.delete(seq);
+        }
       })
       .catch((error: unknown) => this.#logger.error({ err: error }, 'removing delivered CDRs failed'))
       .finally(() => {

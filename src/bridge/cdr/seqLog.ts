@@ -46,6 +46,12 @@ export class SeqLog {
     return this.#seqs[this.#upper(seq) + k - 1];
   }
 
+  /** Up to `limit` entries after `seq`, ascending. */
+  after(seq: number, limit: number): number[] {
+    const from = this.#upper(seq);
+    return this.#seqs.slice(from, from + limit);
+  }
+
   /** Forgets entries up to and including `seq`. */
   trimThrough(seq: number): void {
     this.#head = this.#upper(seq);
