@@ -7,6 +7,8 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { BridgeStorage } from './storage/index.ts';
+import type { CdrSink } from './cdr/records.ts';
+import type { CdrPipeline } from './cdr/pipeline.ts';
 
 export interface CallBridgeIdentity {
   readonly id: string;
@@ -46,6 +48,10 @@ export interface BridgeContext {
   readonly startedAtMs: number;
   /** Configuration changes other parts react to (the call engine ends calls of a deleted coSpace). */
   readonly events: EventEmitter<BridgeEvents>;
+  /** Where the call engine emits CDRs (the CDR pipeline). */
+  readonly cdr: CdrSink;
+  /** The CDR pipeline itself: receivers, alarms, the next correlatorIndex. */
+  readonly cdrPipeline: CdrPipeline;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
 }

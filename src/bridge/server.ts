@@ -15,6 +15,8 @@ import { registerNode } from './api/objects/callBridges.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
 import { parseUsersFile } from './domain/user.ts';
 import { BridgeStorage } from './storage/index.ts';
+import { CdrPipeline } from './cdr/pipeline.ts';
+import type { CdrDeliveryConfig } from './cdr/pusher.ts';
 
 export interface BridgeConfig {
   readonly database: string;
@@ -32,6 +34,8 @@ export interface BridgeConfig {
   readonly apiTrace?: boolean;
   /** A JSON users file upserted into /users at start (users come from LDAP on a real CMS). */
   readonly usersFile?: string | undefined;
+  /** CDR delivery knobs (batch size, backlog bound, timeouts, backoff); defaults in docs/cdr-delivery.md. */
+  readonly cdr?: Partial<CdrDeliveryConfig> | undefined;
 }
 
 export interface RunningBridge {
@@ -76,10 +80,13 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   const storage = await BridgeStorage.open(config.database);
   const name = config.name ?? defaultBridgeName();
   const apps: FastifyInstance[] = [];
+  let cdr: CdrPipeline | undefined;
   try {
     if (config.usersFile !== undefined) await loadUsers(storage, config.usersFile, logger);
     // Register first to learn this node's stable id; the address is filled in once we are listening.
     const provisional = await registerNode(storage, name, '', clock.now());
+    cdr = await CdrPipeline.start({ storage, clock, logger, callBridgeId: provisional.id, config: config.cdr });
+    const pipeline = cdr;
     const ctx: BridgeContext = {
       storage,
       clock,
@@ -88,7 +95,9 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       softwareVersion: SOFTWARE_VERSION,
       startedAtMs: clock.now(),
       events: new EventEmitter<BridgeEvents>(),
-      liveStatus: () => IDLE_STATUS,
+      cdr: pipeline,
+      cdrPipeline: pipeline,
+      liveStatus: () => ({ ...IDLE_STATUS, cdrCorrelatorIndex: pipeline.nextCorrelatorIndex }),
     };
     const httpListen = config.listen ?? (config.tlsListen ? undefined : { host: '127.0.0.1', port: 0 });
     let httpUrl: string | undefined;
@@ -116,11 +125,14 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       url,
       async close() {
         for (const app of apps) await app.close();
+        // Commits what was emitted; undelivered records wait in the outbox for the next start.
+        await pipeline.close();
         await storage.close();
       },
     };
   } catch (error) {
     for (const app of apps) await app.close();
+    await cdr?.close();
     await storage.close();
     throw error;
   }

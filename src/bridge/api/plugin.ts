@@ -14,6 +14,8 @@ import { registerAccessMethods } from './objects/accessMethods.ts';
 import { registerAccessQuery } from './objects/accessQuery.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
 import { registerConfigObjects } from './objects/configObjects.ts';
+import { registerSystemAlarms } from './objects/alarms.ts';
+import { registerCdrReceivers } from './objects/cdrReceivers.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
@@ -43,6 +45,8 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerUsers,
   registerSystemConfig,
   registerAccessQuery,
+  registerCdrReceivers,
+  registerSystemAlarms,
 ];
 
 function safeEqual(a: string, b: string): boolean {

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
 import { AccessMethodStore } from './accessMethodStore.ts';
 import { CallBridgeStore } from './callBridgeStore.ts';
+import { CdrStore } from './cdrStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
 import { CoSpaceUserStore } from './coSpaceUserStore.ts';
@@ -23,6 +24,7 @@ export class BridgeStores {
   readonly coSpaceUsers: CoSpaceUserStore;
   readonly users: UserStore;
   readonly references: ReferenceStore;
+  readonly cdr: CdrStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
@@ -32,6 +34,7 @@ export class BridgeStores {
     this.coSpaceUsers = new CoSpaceUserStore(db);
     this.users = new UserStore(db);
     this.references = new ReferenceStore(db);
+    this.cdr = new CdrStore(db);
   }
 }
 
