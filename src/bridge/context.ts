@@ -7,6 +7,8 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { BridgeStorage } from './storage/index.ts';
+import type { CdrSink } from './cdr/records.ts';
+import type { CallEngine } from './engine/callEngine.ts';
 
 export interface CallBridgeIdentity {
   readonly id: string;
@@ -48,6 +50,18 @@ export interface BridgeContext {
   readonly events: EventEmitter<BridgeEvents>;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
+  /** Where the call engine's CDRs go (the durable outbox in production, memory in tests). */
+  readonly cdr: CdrPipeline;
+  /** The live calls, call legs and participants of this call bridge. */
+  readonly engine: CallEngine;
+}
+
+/**
+ * A CDR sink that also knows the next correlator index it will assign (`/system/status`
+ * `cdrCorrelatorIndex`). `MemoryCdrSink` is one; the CDR outbox provides its own.
+ */
+export interface CdrPipeline extends CdrSink {
+  readonly nextCorrelatorIndex: number;
 }
 
 export const SOFTWARE_VERSION = '3.8.0';

@@ -11,7 +11,11 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
 import { bridgeApi, type ApiCredentials } from './api/plugin.ts';
 import { registerNode } from './api/objects/callBridges.ts';
-import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
+import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents, type CdrPipeline } from './context.ts';
+import { MemoryCdrSink } from './cdr/records.ts';
+import { CallEngine, type EngineTiming } from './engine/callEngine.ts';
+import type { EndpointBehaviour } from './engine/endpoints.ts';
+import { simApi, type SimCredentials } from './sim/plugin.ts';
 import { BridgeStorage } from './storage/index.ts';
 
 export interface BridgeConfig {
@@ -28,6 +32,21 @@ export interface BridgeConfig {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly apiTrace?: boolean;
+  /**
+   * Makes the CDR sink once storage is open (the CDR outbox needs it). Default: records kept in
+   * memory (`MemoryCdrSink`).
+   */
+  readonly cdr?: (deps: { storage: BridgeStorage; clock: Clock; logger: Logger }) => CdrPipeline | Promise<CdrPipeline>;
+  /** The simulator's control API under /sim/v1 (off unless given). */
+  readonly sim?: SimConfig | undefined;
+  /** Engine timing overrides (tests, demos). */
+  readonly engineTiming?: Partial<EngineTiming>;
+}
+
+export interface SimConfig {
+  readonly credentials: SimCredentials;
+  /** Endpoint behaviours loaded at start (`--sim-config FILE`). */
+  readonly endpoints?: readonly EndpointBehaviour[];
 }
 
 export interface RunningBridge {
@@ -43,13 +62,20 @@ export function defaultBridgeName(): string {
   return `switchboard-${hostname()}`;
 }
 
-export function createBridgeApp(ctx: BridgeContext, credentials: ApiCredentials, https?: { cert: string; key: string }, apiTrace = true): FastifyInstance {
+export function createBridgeApp(
+  ctx: BridgeContext,
+  credentials: ApiCredentials,
+  https?: { cert: string; key: string },
+  apiTrace = true,
+  sim?: SimConfig,
+): FastifyInstance {
   const app = Fastify({
     logger: false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   void app.register(bridgeApi, { prefix: '/api/v1', ctx, credentials, apiTrace });
+  if (sim) void app.register(simApi, { prefix: '/sim/v1', ctx, credentials: sim.credentials });
   return app;
 }
 
@@ -59,9 +85,14 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   const storage = await BridgeStorage.open(config.database);
   const name = config.name ?? defaultBridgeName();
   const apps: FastifyInstance[] = [];
+  let engine: CallEngine | undefined;
   try {
     // Register first to learn this node's stable id; the address is filled in once we are listening.
     const provisional = await registerNode(storage, name, '', clock.now());
+    const cdr = config.cdr ? await config.cdr({ storage, clock, logger }) : new MemoryCdrSink();
+    engine = new CallEngine({ clock, logger, cdr, nodeId: provisional.id, ...(config.engineTiming ? { timing: config.engineTiming } : {}) });
+    if (config.sim?.endpoints) engine.endpoints.replace(config.sim.endpoints);
+    const liveEngine = engine;
     const ctx: BridgeContext = {
       storage,
       clock,
@@ -70,20 +101,23 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       softwareVersion: SOFTWARE_VERSION,
       startedAtMs: clock.now(),
       events: new EventEmitter<BridgeEvents>(),
-      liveStatus: () => IDLE_STATUS,
+      liveStatus: () => ({ ...IDLE_STATUS, ...liveEngine.counters(), cdrCorrelatorIndex: cdr.nextCorrelatorIndex }),
+      cdr,
+      engine,
     };
+    ctx.events.on('coSpaceDeleted', (coSpaceId) => liveEngine.endCallOfCoSpace(coSpaceId));
     const httpListen = config.listen ?? (config.tlsListen ? undefined : { host: '127.0.0.1', port: 0 });
     let httpUrl: string | undefined;
     let httpsUrl: string | undefined;
     if (httpListen) {
-      const app = createBridgeApp(ctx, config.credentials, undefined, config.apiTrace);
+      const app = createBridgeApp(ctx, config.credentials, undefined, config.apiTrace, config.sim);
       apps.push(app);
       await app.listen({ host: httpListen.host, port: httpListen.port });
       httpUrl = urlOf('http', app.server.address());
     }
     if (config.tlsListen) {
       const tls = await loadOrCreateTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir });
-      const app = createBridgeApp(ctx, config.credentials, tls, config.apiTrace);
+      const app = createBridgeApp(ctx, config.credentials, tls, config.apiTrace, config.sim);
       apps.push(app);
       await app.listen({ host: config.tlsListen.host, port: config.tlsListen.port });
       httpsUrl = urlOf('https', app.server.address());
@@ -98,10 +132,12 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       url,
       async close() {
         for (const app of apps) await app.close();
+        liveEngine.close();
         await storage.close();
       },
     };
   } catch (error) {
+    engine?.close();
     for (const app of apps) await app.close();
     await storage.close();
     throw error;

@@ -11,6 +11,9 @@ import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
 import { FormFields, MAX_BODY_CHARS } from './form.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
+import { registerCallLegs } from './objects/callLegs.ts';
+import { registerCalls } from './objects/calls.ts';
+import { registerParticipants } from './objects/participants.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerSystemStatus } from './objects/system.ts';
 
@@ -31,6 +34,9 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerSystemStatus,
   registerCallBridges,
   registerCoSpaces,
+  registerCalls,
+  registerCallLegs,
+  registerParticipants,
 ];
 
 function safeEqual(a: string, b: string): boolean {

@@ -8,6 +8,7 @@ import { migrateToLatest, openDatabase, type Database, type DialectName } from '
 import { CallBridgeStore } from './callBridgeStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
+import { DialInStore } from './dialInStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
 import type { BridgeDatabase } from './schema.ts';
 
@@ -15,11 +16,13 @@ export class BridgeStores {
   readonly coSpaces: CoSpaceStore;
   readonly configObjects: ConfigObjectStore;
   readonly callBridges: CallBridgeStore;
+  readonly dialIn: DialInStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
     this.configObjects = new ConfigObjectStore(db);
     this.callBridges = new CallBridgeStore(db);
+    this.dialIn = new DialInStore(db);
   }
 }
 
