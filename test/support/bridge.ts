@@ -6,11 +6,21 @@ import { FakeClock, type Clock } from '../../src/shared/clock.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import type { DialectName } from '../../src/shared/database.ts';
-import { MemoryCdrSink } from '../../src/bridge/cdr/records.ts';
+import { MemoryCdrSink, type CdrRecordBody } from '../../src/bridge/cdr/records.ts';
 import type { CdrPipeline } from '../../src/bridge/context.ts';
 
-function memorySink(sink: CdrPipeline): MemoryCdrSink {
-  if (!(sink instanceof MemoryCdrSink)) throw new Error('the test bridge keeps CDRs in memory');
+/** A memory sink that also remembers which records were emitted together (one CDR post each). */
+export class PostRecordingSink extends MemoryCdrSink {
+  readonly posts: Array<{ atMs: number; records: CdrRecordBody[] }> = [];
+
+  override emit(atMs: number, records: readonly CdrRecordBody[]): void {
+    this.posts.push({ atMs, records: [...records] });
+    super.emit(atMs, records);
+  }
+}
+
+function memorySink(sink: CdrPipeline): PostRecordingSink {
+  if (!(sink instanceof PostRecordingSink)) throw new Error('the test bridge keeps CDRs in memory');
   return sink;
 }
 import { freshDatabase, type TestDatabase } from './databases.ts';
@@ -32,7 +42,7 @@ export interface TestBridge {
   /** A JSON request to the simulator's control API (/sim/v1). */
   sim(method: string, path: string, body?: unknown): Promise<{ status: number; json: Xml }>;
   /** The records the bridge's call engine emitted (the default in-memory CDR sink). */
-  readonly cdr: MemoryCdrSink;
+  readonly cdr: PostRecordingSink;
   close(): Promise<void>;
 }
 
@@ -53,6 +63,7 @@ export async function startTestBridge(
     logger: silentLogger(),
     apiTrace: false,
     ...(options.sim === false ? {} : { sim: { credentials: SIM_USER } }),
+    cdr: () => new PostRecordingSink(),
   });
   const base = `${bridge.httpUrl ?? bridge.url}/api/v1`;
   const api = (method: string, path: string, body?: string, contentType?: string | null): Promise<HttpAnswer> =>
