@@ -108,6 +108,9 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Name the schema: without it kysely looks for its tables in every schema, and a sibling schema
+    // (another test, another service's database) that has them makes it skip creating its own.
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined ? { migrationTableSchema: database.location.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
