@@ -26,7 +26,7 @@ forEachDialect('calls', (dialect) => {
     const id = location.split('/').at(-1) ?? '';
     const start = b.cdr.posts.at(-1)?.records;
     assert.equal(start?.length, 1);
-    assert.ok(start?.[0]?.type === 'callStart');
+    assert.ok(start[0]?.type === 'callStart');
     assert.deepEqual(
       { ...start[0].call, callCorrelator: 'x' },
       { id, name: 'Weekly Sync', ownerName: 'Ann', callType: 'coSpace', coSpace: space, callCorrelator: 'x', tenant: undefined, cdrTag: 'tag7' },
@@ -82,7 +82,7 @@ forEachDialect('calls', (dialect) => {
     assert.equal((await b.api('DELETE', `/calls/${call}`)).status, 200);
     const post = b.cdr.posts.at(-1);
     assert.deepEqual(post?.records.map((r) => r.type), ['callLegEnd', 'callLegEnd', 'callEnd']);
-    for (const r of post?.records ?? []) {
+    for (const r of post.records) {
       if (r.type === 'callLegEnd') {
         assert.equal(r.callLeg.reason, 'callEnded');
         assert.equal(r.callLeg.remoteTeardown, false);
