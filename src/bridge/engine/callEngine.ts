@@ -322,6 +322,10 @@ export class CallEngine {
     }
     if (!destination.coSpace.nonMemberAccess && !destination.isMember) return refuse({ reason: 'unknownDestination', remoteTeardown: false });
 
+    // Refuse before instantiating, so a full space or tenant does not get an empty call.
+    const existing = this.callOfCoSpace(destination.coSpace.id);
+    const early = this.#limitRefusal(existing?.limits ?? destination.newCall.limits, destination.coSpace.tenant, existing?.joined ?? 0);
+    if (early) return refuse(early);
     const batch: CdrRecordBody[] = [];
     const { call } = this.#instantiate(destination.newCall, batch);
     leg.callId = call.id;
@@ -591,13 +595,7 @@ export class CallEngine {
 
   /** Puts a leg into its call, unless a participant limit refuses it (then it ends). */
   #join(leg: LiveLeg, call: LiveCall, batch: CdrRecordBody[]): LegEnd | undefined {
-    const limit = call.limits.participantLimit;
-    let refusal: LegEnd | undefined;
-    if (limit !== null && call.joined >= limit) refusal = { reason: 'participantLimitReached', remoteTeardown: false };
-    const tenantLimit = call.limits.tenantParticipantLimit;
-    if (!refusal && call.tenant !== null && tenantLimit !== null && this.tenantParticipants(call.tenant) >= tenantLimit) {
-      refusal = { reason: 'tenantParticipantLimitReached', remoteTeardown: false };
-    }
+    const refusal = this.#limitRefusal(call.limits, call.tenant, call.joined);
     if (refusal) {
       this.#endLeg(leg, refusal, batch);
       return refusal;
@@ -617,6 +615,14 @@ export class CallEngine {
     }
     if (b.outcome === 'mediaFailure') {
       this.#after(leg, b.failAfterMs ?? DEFAULT_MEDIA_FAILURE_MS, () => this.hangUp(leg.id, { reason: 'error', remoteTeardown: false }));
+    }
+    return undefined;
+  }
+
+  #limitRefusal(limits: CallLimits, tenant: string | null, joined: number): LegEnd | undefined {
+    if (limits.participantLimit !== null && joined >= limits.participantLimit) return { reason: 'participantLimitReached', remoteTeardown: false };
+    if (tenant !== null && limits.tenantParticipantLimit !== null && this.tenantParticipants(tenant) >= limits.tenantParticipantLimit) {
+      return { reason: 'tenantParticipantLimitReached', remoteTeardown: false };
     }
     return undefined;
   }
