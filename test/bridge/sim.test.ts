@@ -3,6 +3,10 @@ import { after, before, test } from 'node:test';
 import { forEachDialect } from '../support/databases.ts';
 import { API_USER, startTestBridge, type TestBridge } from '../support/bridge.ts';
 import { http } from '../support/http.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simConfigFrom } from '../../src/cli.ts';
 
 forEachDialect('simulator control API', (dialect) => {
   let b: TestBridge;
@@ -83,4 +87,25 @@ forEachDialect('simulator control API', (dialect) => {
     assert.equal(end.callLeg.reasonDetails, 'SIP');
     assert.deepEqual(end.callLeg.alarms?.map((a) => a.type), ['highRoundTripTime']);
   });
+});
+
+test('--sim flags: off by default, own credentials required, --sim-config loads behaviours or explains why not', async () => {
+  const problem = async (values: Parameters<typeof simConfigFrom>[0]): Promise<string> => {
+    const result = await simConfigFrom(values);
+    assert.equal(typeof result, 'string');
+    return result as string;
+  };
+  assert.equal(await simConfigFrom({}), undefined);
+  assert.match(await problem({ sim: true }), /own credentials/);
+  assert.deepEqual(await simConfigFrom({ sim: true, 'sim-user': 'u', 'sim-password': 'p' }), { credentials: { user: 'u', password: 'p' } });
+  const dir = mkdtempSync(join(tmpdir(), 'sb-sim-'));
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ endpoints: [{ pattern: 'busy@*', outcome: 'busy' }] }));
+  const loaded = await simConfigFrom({ 'sim-config': good, 'sim-user': 'u', 'sim-password': 'p' });
+  assert.ok(typeof loaded === 'object');
+  assert.deepEqual(loaded.endpoints, [{ pattern: 'busy@*', outcome: 'busy' }]);
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ endpoints: [{ pattern: 'x', outcome: 'explode' }] }));
+  assert.match(await problem({ 'sim-config': bad, 'sim-user': 'u', 'sim-password': 'p' }), /not valid: endpoints\.0\.outcome/);
+  assert.match(await problem({ 'sim-config': join(dir, 'missing.json'), 'sim-user': 'u', 'sim-password': 'p' }), /cannot read/);
 });
