@@ -16,6 +16,9 @@ import { registerCallBridges } from './objects/callBridges.ts';
 import { registerConfigObjects } from './objects/configObjects.ts';
 import { registerSystemAlarms } from './objects/alarms.ts';
 import { registerCdrReceivers } from './objects/cdrReceivers.ts';
+import { registerCallLegs } from './objects/callLegs.ts';
+import { registerCalls } from './objects/calls.ts';
+import { registerParticipants } from './objects/participants.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
@@ -47,6 +50,9 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerAccessQuery,
   registerCdrReceivers,
   registerSystemAlarms,
+  registerCalls,
+  registerCallLegs,
+  registerParticipants,
 ];
 
 function safeEqual(a: string, b: string): boolean {

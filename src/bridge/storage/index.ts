@@ -11,6 +11,7 @@ import { CdrStore } from './cdrStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
 import { CoSpaceUserStore } from './coSpaceUserStore.ts';
+import { DialInStore } from './dialInStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
 import { ReferenceStore } from './referenceStore.ts';
 import type { BridgeDatabase } from './schema.ts';
@@ -25,6 +26,7 @@ export class BridgeStores {
   readonly users: UserStore;
   readonly references: ReferenceStore;
   readonly cdr: CdrStore;
+  readonly dialIn: DialInStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
@@ -35,6 +37,7 @@ export class BridgeStores {
     this.users = new UserStore(db);
     this.references = new ReferenceStore(db);
     this.cdr = new CdrStore(db);
+    this.dialIn = new DialInStore(db);
   }
 }
 
