@@ -14,6 +14,11 @@ import { registerAccessMethods } from './objects/accessMethods.ts';
 import { registerAccessQuery } from './objects/accessQuery.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
 import { registerConfigObjects } from './objects/configObjects.ts';
+import { registerSystemAlarms } from './objects/alarms.ts';
+import { registerCdrReceivers } from './objects/cdrReceivers.ts';
+import { registerCallLegs } from './objects/callLegs.ts';
+import { registerCalls } from './objects/calls.ts';
+import { registerParticipants } from './objects/participants.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
@@ -43,6 +48,11 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerUsers,
   registerSystemConfig,
   registerAccessQuery,
+  registerCdrReceivers,
+  registerSystemAlarms,
+  registerCalls,
+  registerCallLegs,
+  registerParticipants,
 ];
 
 function safeEqual(a: string, b: string): boolean {

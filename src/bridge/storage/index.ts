@@ -7,9 +7,11 @@ import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
 import { AccessMethodStore } from './accessMethodStore.ts';
 import { CallBridgeStore } from './callBridgeStore.ts';
+import { CdrStore } from './cdrStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
 import { CoSpaceUserStore } from './coSpaceUserStore.ts';
+import { DialInStore } from './dialInStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
 import { ReferenceStore } from './referenceStore.ts';
 import type { BridgeDatabase } from './schema.ts';
@@ -23,6 +25,8 @@ export class BridgeStores {
   readonly coSpaceUsers: CoSpaceUserStore;
   readonly users: UserStore;
   readonly references: ReferenceStore;
+  readonly cdr: CdrStore;
+  readonly dialIn: DialInStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
@@ -32,6 +36,8 @@ export class BridgeStores {
     this.coSpaceUsers = new CoSpaceUserStore(db);
     this.users = new UserStore(db);
     this.references = new ReferenceStore(db);
+    this.cdr = new CdrStore(db);
+    this.dialIn = new DialInStore(db);
   }
 }
 

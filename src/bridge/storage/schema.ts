@@ -89,7 +89,42 @@ export interface CmsUserTable {
   cdr_tag: string | null;
 }
 
+/** A CDR receiver of one call bridge and where its delivery stands (see src/bridge/cdr/pusher.ts). */
+export interface CdrReceiverTable {
+  seq: Generated<number>;
+  id: string;
+  call_bridge: string;
+  uri: string | null;
+  /** 1 for the receiver managed through the deprecated `/system/cdrReceiver`. */
+  legacy: number;
+  /** Outbox seq through which every record was delivered or dropped. */
+  cursor_seq: number;
+  /** Session and recordIndex of the last record delivered. */
+  session: string | null;
+  record_index: number;
+  /** Records dropped just before the next one to deliver (`numPreceedingRecordsMissing`). */
+  missing: number;
+  /** A drop range (drop_after, dropped_through] waiting behind a batch that was in flight. */
+  drop_after: number | null;
+  dropped_through: number | null;
+  range_missing: number;
+}
+
+/** Records of one call bridge not yet delivered to all its receivers. */
+export interface CdrOutboxTable {
+  seq: Generated<number>;
+  call_bridge: string;
+  session: string;
+  correlator_index: number;
+  time_ms: number;
+  type: string;
+  /** The record's inner element, rendered once. */
+  body: string;
+}
+
 export interface BridgeDatabase {
+  cdr_outbox: CdrOutboxTable;
+  cdr_receiver: CdrReceiverTable;
   access_method: AccessMethodTable;
   cms_user: CmsUserTable;
   co_space_user: CoSpaceUserTable;
