@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
@@ -17,7 +18,7 @@ import { createLogger, type Logger } from './shared/logger.ts';
 import { Accounts } from './web/auth/accounts.ts';
 import { generatePassword } from './web/auth/password.ts';
 import { CmsApi } from './web/bridges/cmsApi.ts';
-import { bridgesPart } from './web/bridges/pages.ts';
+import { bridgesPart, type ReceiverDelivery } from './web/bridges/pages.ts';
 import { webUi } from './web/plugin.ts';
 import { PageRegistry } from './web/registry.ts';
 import { WebStorage } from './web/storage/index.ts';
@@ -44,15 +45,32 @@ export interface RunningSystem {
 /** Secrets `up` generates once and keeps in the data directory (mode 0600). */
 interface UpSecrets {
   readonly bridgeApi: { readonly user: string; readonly password: string };
+  readonly simulator: { readonly user: string; readonly password: string };
 }
+
+/**
+ * The simulator's demo endpoints: dial-outs to these answer like real systems would, so a booking
+ * with them as participants goes live with everyone connected. Anything else answers after 1 s.
+ */
+export const DEMO_ENDPOINTS: readonly EndpointBehaviour[] = [
+  { pattern: 'busy@*', outcome: 'busy' },
+  { pattern: 'noanswer@*', outcome: 'noAnswer' },
+  { pattern: 'reject@*', outcome: 'reject' },
+  { pattern: '*@unknown.example', outcome: 'dnsFailure' },
+  { pattern: '*', outcome: 'answer', answerAfterMs: 1500 },
+];
 
 export const LOCAL_BRIDGE_NAME = 'switchboard-local';
 const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
 
 async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
   const path = join(dataDir, 'secrets.json');
-  if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as UpSecrets;
-  const secrets: UpSecrets = { bridgeApi: { user: 'switchboard', password: newSecret() } };
+  const stored = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Partial<UpSecrets>) : {};
+  const secrets: UpSecrets = {
+    bridgeApi: stored.bridgeApi ?? { user: 'switchboard', password: newSecret() },
+    simulator: stored.simulator ?? { user: 'simulator', password: newSecret() },
+  };
+  if (stored.bridgeApi && stored.simulator) return secrets;
   await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
@@ -82,6 +100,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       credentials: secrets.bridgeApi,
       tlsListen: LOOPBACK,
       name: LOCAL_BRIDGE_NAME,
+      sim: { credentials: secrets.simulator, endpoints: DEMO_ENDPOINTS },
       clock,
       logger: logger.child({ service: 'bridge' }),
       apiTrace: false,
@@ -102,7 +121,15 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     }
 
     const registry = new PageRegistry();
-    registry.add(bridgesPart([{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms }]));
+    const pipeline = bridge.ctx.cdrPipeline;
+    const deliveryStatus = (): ReceiverDelivery[] => {
+      const alarms = pipeline.alarms();
+      return pipeline.deliveryStatus().map((d) => {
+        const alarm = alarms.find((a) => a.receiverId === d.id);
+        return { id: d.id, delivered: d.delivered, backlog: d.backlog, ...(alarm ? { failing: alarm.failureReason } : {}) };
+      });
+    };
+    registry.add(bridgesPart([{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }]));
     registry.unavailable('Bookings and Live meetings', 'the scheduler is not part of this build yet.', 20);
     registry.unavailable('Reports', 'the CDR collector is not part of this build yet.', 40);
 
@@ -114,6 +141,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     const webUrl = urlOf('http', web.server.address());
 
     options.out(`bridge API   ${bridge.url}/api/v1`);
+    options.out(`simulator    ${bridge.url}/sim/v1`);
     options.out('collector    not available yet (not part of this build)');
     options.out('scheduler    not available yet (not part of this build)');
     if (firstAdminPassword !== undefined) {

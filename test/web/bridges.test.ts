@@ -19,12 +19,18 @@ describe('Bridges pages', () => {
     web = await startTestWeb('sqlite', {
       registry: new PageRegistry().add(
         bridgesPart([
-          { key: 'one', label: 'Bridge one', api: cms },
+          {
+            key: 'one',
+            label: 'Bridge one',
+            api: cms,
+            deliveryStatus: () => bridge.bridge.ctx.cdrPipeline.deliveryStatus().map((d) => ({ id: d.id, delivered: d.delivered, backlog: d.backlog })),
+          },
           { key: 'gone', label: 'Unreachable bridge', api: gone },
         ]),
       ),
     });
     await web.addUser('viewer', 'viewer');
+    await web.addUser('admin', 'admin');
   });
   after(async () => {
     await web.close();
@@ -50,5 +56,56 @@ describe('Bridges pages', () => {
     const client = new WebClient(web.url);
     await client.login('viewer');
     assert.equal((await client.get('/bridges/nope/cdr')).status, 404);
+  });
+
+  describe('CDR settings (Configure > CDR settings)', () => {
+    const receivers = async (): Promise<string[]> => {
+      const xml = await bridge.get('/system/cdrReceivers');
+      const items = xml.cdrReceivers.cdrReceiver ?? [];
+      return (Array.isArray(items) ? items : [items]).map((r: { uri?: string }) => r.uri ?? '');
+    };
+
+    test('an admin sets, changes and clears receiver URIs; the bridge\'s /system/cdrReceivers follows', async () => {
+      const client = new WebClient(web.url);
+      await client.login('admin');
+      const empty = await client.get('/bridges/one/cdr');
+      assert.equal(empty.status, 200);
+      assert.equal((empty.text.match(/<label for="uri\d">Receiver URI \d<\/label>/g) ?? []).length, 4);
+
+      let res = await client.post('/bridges/one/cdr', { uri1: 'http://127.0.0.1:9/cdr?system_id=cms1', uri2: 'https://collector.example/cdr', uri3: '', uri4: '' });
+      assert.equal(res.status, 303);
+      assert.deepEqual(await receivers(), ['http://127.0.0.1:9/cdr?system_id=cms1', 'https://collector.example/cdr']);
+      const page = await client.get('/bridges/one/cdr');
+      assert.match(page.text, /id="uri1" name="uri1" type="url" size="50" value="http:\/\/127\.0\.0\.1:9\/cdr\?system_id=cms1"/);
+      assert.match(page.text, /<span class="state ok">delivering<\/span> 0 delivered, 0 waiting/);
+
+      res = await client.post('/bridges/one/cdr', { uri1: 'http://127.0.0.1:9/other', uri2: '', uri3: '', uri4: '' });
+      assert.equal(res.status, 303);
+      assert.deepEqual(await receivers(), ['http://127.0.0.1:9/other']);
+    });
+
+    test('a bad URI re-renders the form with the error and changes nothing', async () => {
+      const client = new WebClient(web.url);
+      await client.login('admin');
+      const before = await receivers();
+      for (const bad of ['not a uri', 'ftp://x.example/cdr', `http://x.example/${'a'.repeat(300)}`]) {
+        const res = await client.post('/bridges/one/cdr', { uri1: 'http://ok.example/', uri2: bad });
+        assert.equal(res.status, 400, bad);
+        assert.match(res.text, /role="alert"/);
+        assert.match(res.text, /id="uri2" name="uri2"[^>]*aria-invalid="true"/);
+      }
+      assert.deepEqual(await receivers(), before);
+    });
+
+    test('a viewer sees the settings read-only and cannot change them', async () => {
+      const client = new WebClient(web.url);
+      await client.login('viewer');
+      const page = await client.get('/bridges/one/cdr');
+      assert.match(page.text, /Only admins change CDR settings/);
+      assert.match(page.text, /id="uri1" name="uri1" type="url" size="50" value="[^"]*" readonly/);
+      const before = await receivers();
+      assert.equal((await client.post('/bridges/one/cdr', { uri1: 'http://evil.example/' })).status, 403);
+      assert.deepEqual(await receivers(), before);
+    });
   });
 });

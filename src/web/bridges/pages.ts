@@ -15,9 +15,12 @@ export const MAX_CDR_RECEIVERS = 4;
 /** Delivery figures the bridge keeps per receiver (not on the CMS wire; our own bridge only). */
 export interface ReceiverDelivery {
   readonly id: string;
-  readonly state: string;
-  readonly backlog?: number;
-  readonly delivered?: number;
+  /** Records delivered since the bridge started. */
+  readonly delivered: number;
+  /** Records waiting for this receiver. */
+  readonly backlog: number;
+  /** Set while posts to this receiver fail: the alarm's failure reason. */
+  readonly failing?: string;
 }
 
 export interface BridgeView {
@@ -124,12 +127,16 @@ function deliveryCell(bridge: BridgeView, receiver: Receiver | undefined, alarms
   if (!receiver) return html`<span class="muted">not configured</span>`;
   if (receiver.uri === '') return html`<span class="muted">no URI</span>`;
   const delivery = bridge.deliveryStatus?.().find((d) => d.id === receiver.id);
-  const failing = alarms.length > 0 && delivery?.state !== 'delivering' && delivery?.state !== 'idle';
   if (delivery) {
-    const cls = delivery.state === 'failing' || delivery.state === 'backingOff' ? 'bad' : 'ok';
-    return html`<span class="state ${cls}">${delivery.state}</span>${delivery.delivered === undefined ? '' : html` ${delivery.delivered} delivered`}${delivery.backlog === undefined ? '' : html`, ${delivery.backlog} waiting`}`;
+    const figures = html` ${delivery.delivered} delivered, ${delivery.backlog} waiting`;
+    return delivery.failing === undefined
+      ? html`<span class="state ok">delivering</span>${figures}`
+      : html`<span class="state bad">failing: ${delivery.failing}</span>${figures}`;
   }
-  return failing ? html`<span class="state bad">alarm raised</span>` : html`<span class="muted">unknown</span>`;
+  // A bridge that only tells us over the CMS API: its cdrConnectionFailure alarms are not per receiver.
+  return alarms.some((a) => text(a, 'type') === 'cdrConnectionFailure')
+    ? html`<span class="state warn">a receiver is failing</span>`
+    : html`<span class="muted">no alarm</span>`;
 }
 
 async function cdrSettingsPage(
