@@ -17,8 +17,9 @@ import { urlOf, type ListenAddress } from './shared/listen.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import { Accounts } from './web/auth/accounts.ts';
 import { generatePassword } from './web/auth/password.ts';
-import { CmsApi } from './web/bridges/cmsApi.ts';
-import { bridgesPart, type ReceiverDelivery } from './web/bridges/pages.ts';
+import { CmsApi, listItems } from './web/bridges/cmsApi.ts';
+import { livePart } from './web/bridges/live.ts';
+import { bridgesPart, type BridgeView, type ReceiverDelivery } from './web/bridges/pages.ts';
 import { webUi } from './web/plugin.ts';
 import { PageRegistry } from './web/registry.ts';
 import { WebStorage } from './web/storage/index.ts';
@@ -110,6 +111,10 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     const cms = new CmsApi({ baseUrl: bridge.url, user: secrets.bridgeApi.user, password: secrets.bridgeApi.password, allowSelfSigned: true });
     closers.push(() => cms.close());
 
+    // The simulator's endpoints are reachable: one outbound dial plan rule for every destination.
+    const rules = listItems(await cms.get('/outboundDialPlanRules'), 'outboundDialPlanRules', 'outboundDialPlanRule');
+    if (rules.total === 0) await cms.send('POST', '/outboundDialPlanRules', { domain: '*', priority: '1' });
+
     // 2. The web UI's users and sessions live in the scheduler's database (the operators' service).
     const webStorage = await WebStorage.open(`sqlite:${join(dataDir, 'scheduler.db')}`);
     closers.push(() => webStorage.close());
@@ -129,8 +134,10 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
         return { id: d.id, delivered: d.delivered, backlog: d.backlog, ...(alarm ? { failing: alarm.failureReason } : {}) };
       });
     };
-    registry.add(bridgesPart([{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }]));
-    registry.unavailable('Bookings and Live meetings', 'the scheduler is not part of this build yet.', 20);
+    const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
+    registry.add(bridgesPart(bridges));
+    registry.add(livePart(bridges));
+    registry.unavailable('Bookings', 'the scheduler is not part of this build yet.', 20);
     registry.unavailable('Reports', 'the CDR collector is not part of this build yet.', 40);
 
     // 3. The web UI on the --listen address.

@@ -21,7 +21,18 @@ export interface PageFrame {
 export const APP_NAME = 'Switchboard';
 
 // htmx must not inject its own <style> element (our CSP allows only same-origin stylesheets).
-const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, historyCacheSize: 0 });
+// 4xx answers carry a readable error in the swapped content, so they are swapped too.
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  historyCacheSize: 0,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '4..', swap: true, error: true },
+    { code: '...', swap: false, error: true },
+  ],
+});
 
 function isActive(item: NavItem, currentPath: string | undefined): boolean {
   if (currentPath === undefined) return false;

@@ -65,6 +65,17 @@ export class CmsApi {
     return parser.parse(res.body) as XmlNode;
   }
 
+  /** Every item of a paged list, advancing by the number of items each page returned (live lists cap at 10). */
+  async listAll(path: string, listTag: string, itemTag: string, maxItems = 1000): Promise<XmlNode[]> {
+    const out: XmlNode[] = [];
+    const separator = path.includes('?') ? '&' : '?';
+    for (;;) {
+      const { total, items } = listItems(await this.get(`${path}${separator}offset=${out.length}`), listTag, itemTag);
+      out.push(...items);
+      if (items.length === 0 || out.length >= total || out.length >= maxItems) return out;
+    }
+  }
+
   /** POST/PUT/DELETE; answers the new object's id for a create. A CMS failure is a 400 naming its reason. */
   async send(method: 'POST' | 'PUT' | 'DELETE', path: string, fields: Record<string, string> = {}): Promise<string | undefined> {
     const res = await this.#exchange(method, path, method === 'DELETE' ? undefined : fields);
