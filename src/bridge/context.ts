@@ -6,6 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { JobQueue } from './jobs/jobQueue.ts';
 import type { BridgeStorage } from './storage/index.ts';
 
 export interface CallBridgeIdentity {
@@ -46,6 +47,8 @@ export interface BridgeContext {
   readonly startedAtMs: number;
   /** Configuration changes other parts react to (the call engine ends calls of a deleted coSpace). */
   readonly events: EventEmitter<BridgeEvents>;
+  /** Background work started by API requests (bulk syncs); runs one job at a time, off the request. */
+  readonly jobs: JobQueue;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
 }

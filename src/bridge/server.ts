@@ -11,6 +11,8 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
 import { bridgeApi, type ApiCredentials } from './api/plugin.ts';
 import { registerNode } from './api/objects/callBridges.ts';
+import { recoverBulkSyncs } from './jobs/coSpaceBulkSync.ts';
+import { JobQueue } from './jobs/jobQueue.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
 import { BridgeStorage } from './storage/index.ts';
 
@@ -59,6 +61,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   const storage = await BridgeStorage.open(config.database);
   const name = config.name ?? defaultBridgeName();
   const apps: FastifyInstance[] = [];
+  const jobs = new JobQueue(clock, logger.child({ component: 'jobs' }));
   try {
     // Register first to learn this node's stable id; the address is filled in once we are listening.
     const provisional = await registerNode(storage, name, '', clock.now());
@@ -70,6 +73,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       softwareVersion: SOFTWARE_VERSION,
       startedAtMs: clock.now(),
       events: new EventEmitter<BridgeEvents>(),
+      jobs,
       liveStatus: () => IDLE_STATUS,
     };
     const httpListen = config.listen ?? (config.tlsListen ? undefined : { host: '127.0.0.1', port: 0 });
@@ -91,6 +95,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
     const url = httpsUrl ?? httpUrl ?? '';
     await registerNode(storage, name, url, clock.now());
     ctx.node.address = url;
+    await recoverBulkSyncs(ctx, ctx.node.id);
     return {
       ctx,
       httpUrl,
@@ -98,11 +103,13 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       url,
       async close() {
         for (const app of apps) await app.close();
+        await jobs.close();
         await storage.close();
       },
     };
   } catch (error) {
     for (const app of apps) await app.close();
+    await jobs.close();
     await storage.close();
     throw error;
   }

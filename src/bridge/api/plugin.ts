@@ -11,6 +11,7 @@ import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
 import { FormFields, MAX_BODY_CHARS } from './form.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
+import { registerCoSpaceBulk } from './objects/coSpaceBulk.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerSystemStatus } from './objects/system.ts';
 
@@ -31,6 +32,7 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerSystemStatus,
   registerCallBridges,
   registerCoSpaces,
+  registerCoSpaceBulk,
 ];
 
 function safeEqual(a: string, b: string): boolean {

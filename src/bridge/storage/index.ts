@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
 import { CallBridgeStore } from './callBridgeStore.ts';
+import { CoSpaceBulkStore } from './coSpaceBulkStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
@@ -15,11 +16,13 @@ export class BridgeStores {
   readonly coSpaces: CoSpaceStore;
   readonly configObjects: ConfigObjectStore;
   readonly callBridges: CallBridgeStore;
+  readonly coSpaceBulk: CoSpaceBulkStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
     this.configObjects = new ConfigObjectStore(db);
     this.callBridges = new CallBridgeStore(db);
+    this.coSpaceBulk = new CoSpaceBulkStore(db);
   }
 }
 
