@@ -4,12 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
+import { failureDetailsXml } from './api/failureDetails.ts';
 import { bridgeApi, type ApiCredentials } from './api/plugin.ts';
+import { BridgeError, bridgeErrors } from './errors.ts';
 import { registerNode } from './api/objects/callBridges.ts';
 import { recoverBulkSyncs } from './jobs/coSpaceBulkSync.ts';
 import { JobQueue } from './jobs/jobQueue.ts';
@@ -50,6 +52,25 @@ export function createBridgeApp(ctx: BridgeContext, credentials: ApiCredentials,
     logger: false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
     ...(https ? { https } : {}),
+    // Requests the router refuses before any route sees them (an undecodable path, an over-long path
+    // segment) still answer in the API's format, not Fastify's JSON.
+    frameworkErrors: (error, _request, reply) => {
+      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? bridgeErrors.unrecognizedObject() : new BridgeError(400, ['parameterError'], { name: 'path', error: 'invalidValue' });
+      void (reply as FastifyReply).code(failure.status).header('content-type', 'text/xml').send(failureDetailsXml(failure));
+    },
+    // And so do requests Node's HTTP parser refuses (a request line or headers over 16 KB, garbage).
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const overflow = error.code === 'HPE_HEADER_OVERFLOW';
+      const failure = new BridgeError(overflow ? 431 : 400, ['parameterError'], { name: 'request', error: overflow ? 'valueTooLong' : 'invalidValue' });
+      const body = failureDetailsXml(failure);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${failure.status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(error);
+    },
   }) as unknown as FastifyInstance;
   void app.register(bridgeApi, { prefix: '/api/v1', ctx, credentials, apiTrace });
   return app;

@@ -108,6 +108,9 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Kysely looks for its tables across every schema of the database unless told which one: another
+    // schema's migration tables (a parallel test run, a second service) would make it skip creating its own.
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined ? { migrationTableSchema: database.location.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
