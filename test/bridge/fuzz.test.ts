@@ -41,13 +41,13 @@ function caseVariant(rng: SeededRandom, name: string): string {
     case 2:
       return name.toUpperCase();
     default:
-      return [...name].map((c) => (rng.chance(0.5) ? c.toUpperCase() : c.toLowerCase())).join('');
+      return Array.from(name).map((c) => (rng.chance(0.5) ? c.toUpperCase() : c.toLowerCase())).join('');
   }
 }
 
 function randomText(rng: SeededRandom, maxLength: number): string {
   const alphabets = ['abcdefghijklmnopqrstuvwxyz0123456789', 'ABC.-_~@ ', 'éßøπжñ中文한국어', '😀🎉👍', '%&=+#?/\\$<>"\'', '\u0000\u0001\u001f\u007f\u0085'];
-  const alphabet = [...rng.pick(alphabets)];
+  const alphabet = Array.from(rng.pick(alphabets)); // code points
   const length = rng.int(maxLength + 1);
   let out = '';
   for (let i = 0; i < length; i++) out += rng.pick(alphabet);
