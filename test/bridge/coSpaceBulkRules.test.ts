@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  allCoSpaces,
   applyBulkParameterSetParams,
   expandMapping,
   MappingSyntaxError,
@@ -112,29 +113,36 @@ describe('sync plans', () => {
   test('one coSpace per index, inclusive at both ends, in index order', () => {
     const plan = planSync(set({ startIndex: 1000, endIndex: 1005, coSpaceNameMapping: 'Room $index$', coSpaceUriMapping: 'Room.$index$', coSpaceCallIdMapping: '77$index$' }));
     assert.ok(plan.ok);
-    assert.equal(plan.coSpaces.length, 6);
+    assert.equal(allCoSpaces(plan).length, 6);
     assert.deepEqual(
-      plan.coSpaces.map((c) => [c.name, c.uri, c.callId]),
+      allCoSpaces(plan).map((c) => [c.name, c.uri, c.callId]),
       [1000, 1001, 1002, 1003, 1004, 1005].map((i) => [`Room ${i}`, `room.${i}`, `77${i}`]),
     );
-    assert.ok(plan.coSpaces.every((c) => c.bulkParameterSet === 'set-1'));
-    assert.equal(new Set(plan.coSpaces.map((c) => c.id)).size, 6);
+    assert.ok(allCoSpaces(plan).every((c) => c.bulkParameterSet === 'set-1'));
+    assert.deepEqual(
+      [...plan.batches(4)].map((batch) => batch.map((c) => c.name)),
+      [
+        ['Room 1000', 'Room 1001', 'Room 1002', 'Room 1003'],
+        ['Room 1004', 'Room 1005'],
+      ],
+    );
+    assert.equal(new Set(allCoSpaces(plan).map((c) => c.id)).size, 6);
   });
 
   test('secrets are made only when there is a callId mapping', () => {
     const withIds = planSync(set({ coSpaceCallIdMapping: '$index$' }));
     assert.ok(withIds.ok);
-    assert.ok(withIds.coSpaces.every((c) => typeof c.secret === 'string' && c.secret.length >= 16));
-    assert.equal(new Set(withIds.coSpaces.map((c) => c.secret)).size, 5);
+    assert.ok(allCoSpaces(withIds).every((c) => typeof c.secret === 'string' && c.secret.length >= 16));
+    assert.equal(new Set(allCoSpaces(withIds).map((c) => c.secret)).size, 5);
     const without = planSync(set({ coSpaceNameMapping: 'n$index$' }));
     assert.ok(without.ok);
-    assert.ok(without.coSpaces.every((c) => c.secret === null && c.callId === null && c.uri === null));
+    assert.ok(allCoSpaces(without).every((c) => c.secret === null && c.callId === null && c.uri === null));
   });
 
   test('profiles, tenant and nonMemberAccess are copied from the set', () => {
     const plan = planSync(set({ callProfile: 'cp', callLegProfile: 'clp', tenant: 't', callBrandingProfile: 'cbp', nonMemberAccess: false }));
     assert.ok(plan.ok);
-    const c = plan.coSpaces[0];
+    const c = allCoSpaces(plan)[0];
     assert.deepEqual([c?.callProfile, c?.callLegProfile, c?.tenant, c?.callBrandingProfile, c?.nonMemberAccess], ['cp', 'clp', 't', 'cbp', false]);
   });
 
@@ -157,7 +165,7 @@ describe('sync plans', () => {
     assert.equal(callId.status, 'failedCallIdConflict');
     const single = planSync(set({ startIndex: 3, endIndex: 3, coSpaceUriMapping: 'same', coSpaceCallIdMapping: '1234' }));
     assert.ok(single.ok);
-    assert.equal(single.coSpaces[0]?.uri, 'same');
+    assert.equal(allCoSpaces(single)[0]?.uri, 'same');
   });
 
   test('an expansion that is not a valid callId or uri fails the sync', () => {
@@ -172,7 +180,7 @@ describe('sync plans', () => {
   test('10,000 spaces plan quickly enough to stay far below the 3 s sync target (sanity, not timed)', () => {
     const plan = planSync(set({ startIndex: 1, endIndex: 10_000, coSpaceUriMapping: 'r$index$', coSpaceCallIdMapping: '5$index$' }));
     assert.ok(plan.ok);
-    assert.equal(plan.coSpaces.length, 10_000);
+    assert.equal(allCoSpaces(plan).length, 10_000);
     assert.equal(plan.uris.length, 10_000);
   });
 });

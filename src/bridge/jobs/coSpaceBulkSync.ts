@@ -13,6 +13,10 @@ import { referenceExists } from '../api/objects/references.ts';
 import type { BridgeContext } from '../context.ts';
 import { BULK_REFERENCES, isFinalStatus, planSync, type BulkSyncFailure } from '../domain/coSpaceBulk.ts';
 
+const INSERT_BATCH = 2000;
+/** Syncs that add or remove at least this many coSpaces refresh the database's planner statistics. */
+const STATISTICS_THRESHOLD = 1000;
+
 /** Thrown inside the sync transaction to roll it back with a named status. */
 class SyncFailed extends Error {
   constructor(
@@ -58,12 +62,14 @@ export async function runBulkSync(ctx: BulkSyncContext, syncId: string): Promise
         if (uri !== undefined) throw new SyncFailed('failedCoSpaceUriConflict', `uri "${uri}" is in use`);
         const callId = await stores.coSpaceBulk.firstUsedCallId(plan.callIds);
         if (callId !== undefined) throw new SyncFailed('failedCallIdConflict', `callId "${callId}" is in use`);
-        await stores.coSpaces.insertMany(plan.coSpaces);
+        // Built and written a batch at a time: memory stays flat however large the range.
+        for (const batch of plan.batches(INSERT_BATCH)) await stores.coSpaces.insertMany(batch);
       }
       await stores.coSpaceBulk.setSyncStatus(syncId, 'complete', clock.now());
-      return { deleted, created: plan?.coSpaces.length ?? 0 };
+      return { deleted, created: plan?.count ?? 0 };
     });
     for (const id of outcome.deleted) ctx.events.emit('coSpaceDeleted', id);
+    if (outcome.created + outcome.deleted.length >= STATISTICS_THRESHOLD) await storage.refreshStatistics();
     log.info({ parameterSet: sync.parameterSet, deleted: outcome.deleted.length, created: outcome.created, ms: clock.now() - started }, 'bulk sync complete');
   } catch (error) {
     if (error instanceof SyncFailed) {

@@ -64,6 +64,15 @@ export class BridgeStorage extends BridgeStores {
     });
   }
 
+  /**
+   * Refreshes the planner's statistics after a bulk change (a bulk sync of thousands of coSpaces).
+   * Without it Postgres plans `/coSpaces` pages on a freshly filled table as a full scan and sort per
+   * request until autovacuum comes round. SQLite plans by index choice alone and needs nothing.
+   */
+  async refreshStatistics(): Promise<void> {
+    if (this.database.dialect === 'postgres') await sql`analyze co_space`.execute(this.database.db);
+  }
+
   close(): Promise<void> {
     return this.database.close();
   }
