@@ -318,6 +318,29 @@ forEachDialect('cospaceBulkParameterSets and cospaceBulkSyncs', (dialect) => {
     assert.equal((await coSpacesNamed(b, 'queue_')).length, 0);
   });
 
+  test('the coSpace total kept by triggers matches a count through every kind of write', async () => {
+    const db = b.bridge.ctx.storage.db;
+    const check = async (when: string): Promise<void> => {
+      const row = await db.selectFrom('co_space').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      assert.equal((await b.get('/coSpaces?limit=1')).coSpaces['@total'], String(row.n), when);
+    };
+    await check('start');
+    const one = await b.create('/coSpaces', 'name=Counted');
+    await check('after POST');
+    const set = await b.create('/cospaceBulkParameterSets', 'startIndex=1&endIndex=250&coSpaceNameMapping=Counted_$index$');
+    assert.equal((await sync(b, set))[1], 'complete');
+    await check('after a sync');
+    assert.equal((await sync(b, set))[1], 'complete');
+    await check('after a resync');
+    await b.api('DELETE', `/coSpaces/${one}`);
+    await check('after DELETE');
+    assert.equal((await sync(b, set, '&removeAll=true'))[1], 'complete');
+    await check('after removeAll');
+    // Filtered lists still count their matches.
+    await b.create('/coSpaces', 'name=Counted%20Once');
+    assert.equal((await b.get('/coSpaces?filter=counted%20once')).coSpaces['@total'], '1');
+  });
+
   test('a sync of 10,000 coSpaces, then a resync replacing all of them', async () => {
     const id = await b.create('/cospaceBulkParameterSets', 'startIndex=100000&endIndex=109999&coSpaceUriMapping=big.$index$&coSpaceNameMapping=Big_$index$&coSpaceCallIdMapping=3$index$');
     assert.equal((await sync(b, id))[1], 'complete');

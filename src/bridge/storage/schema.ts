@@ -106,8 +106,15 @@ export interface CoSpaceBulkSyncTable {
   updated_ms: number;
 }
 
+/** One row (id 1): the number of coSpaces, kept by triggers (migration 0003_bulk). */
+export interface CoSpaceCountTable {
+  id: number;
+  n: number;
+}
+
 export interface BridgeDatabase {
   access_method: AccessMethodTable;
+  co_space_count: CoSpaceCountTable;
   co_space_bulk_parameter_set: CoSpaceBulkParameterSetTable;
   co_space_bulk_sync: CoSpaceBulkSyncTable;
   co_space_user: CoSpaceUserTable;
