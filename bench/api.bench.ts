@@ -95,6 +95,7 @@ async function benchBridge(label: string, database: string, dataDir: string, bas
       connections: CONNECTIONS,
       durationSeconds: DURATION,
       headers: { authorization: AUTH },
+      serverPid: bridge.pid,
       next: () => ({ method: 'GET', path: `/api/v1/coSpaces?offset=${randomOffset(10_000)}&limit=20` }),
     });
     console.log(`[${label}] GET /coSpaces page (10,000 spaces, random offsets): ${get.requestsPerSecond.toFixed(0)} req/s, p50 ${get.latencyP50Ms} ms, p99 ${get.latencyP99Ms} ms, non-2xx ${get.non2xx}, errors ${get.errors}`);
@@ -103,6 +104,7 @@ async function benchBridge(label: string, database: string, dataDir: string, bas
       connections: CONNECTIONS,
       durationSeconds: DURATION,
       headers: { authorization: AUTH },
+      serverPid: bridge.pid,
       next: () => ({ method: 'PUT', path: `/api/v1/coSpaces/${ids[Math.floor(Math.random() * ids.length)] ?? ''}`, body: `name=Bench%20${n++}&passcode=${n % 10000}` }),
     });
     console.log(`[${label}] PUT /coSpaces/<id>: ${put.requestsPerSecond.toFixed(0)} req/s, p50 ${put.latencyP50Ms} ms, p99 ${put.latencyP99Ms} ms, non-2xx ${put.non2xx}, errors ${put.errors}`);
@@ -114,6 +116,7 @@ async function benchBridge(label: string, database: string, dataDir: string, bas
       connections: CONNECTIONS,
       durationSeconds: Math.max(3, Math.round(DURATION / 2)),
       headers: { authorization: AUTH },
+      serverPid: bridge.pid,
       next: () => ({ method: 'GET', path: `/api/v1/coSpaces?offset=${randomOffset(100_000)}&limit=20` }),
     });
     const memory = memoryOf(bridge.pid);
@@ -127,8 +130,8 @@ async function benchBridge(label: string, database: string, dataDir: string, bas
 async function baseline(bodyFile: string): Promise<{ get: LoadResult; put: LoadResult }> {
   const bare = await spawnService(['--import', 'tsx', join(import.meta.dirname, 'support', 'bareServer.ts'), bodyFile]);
   try {
-    const get = await load(bare.url, { connections: CONNECTIONS, durationSeconds: DURATION, next: () => ({ method: 'GET', path: `/api/v1/coSpaces?offset=${randomOffset(10_000)}&limit=20` }) });
-    const put = await load(bare.url, { connections: CONNECTIONS, durationSeconds: DURATION, next: () => ({ method: 'PUT', path: '/api/v1/coSpaces/x', body: 'name=Bench' }) });
+    const get = await load(bare.url, { connections: CONNECTIONS, durationSeconds: DURATION, serverPid: bare.pid, next: () => ({ method: 'GET', path: `/api/v1/coSpaces?offset=${randomOffset(10_000)}&limit=20` }) });
+    const put = await load(bare.url, { connections: CONNECTIONS, durationSeconds: DURATION, serverPid: bare.pid, next: () => ({ method: 'PUT', path: '/api/v1/coSpaces/x', body: 'name=Bench' }) });
     console.log(`[bare fastify] GET same-size XML: ${get.requestsPerSecond.toFixed(0)} req/s; PUT empty 200: ${put.requestsPerSecond.toFixed(0)} req/s`);
     return { get, put };
   } finally {
@@ -158,6 +161,10 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+function cpu(l: LoadResult): string {
+  return l.cpuMicrosPerRequest === undefined ? '?' : `${l.cpuMicrosPerRequest.toFixed(0)} µs CPU/req (one core ≈ ${(1e6 / l.cpuMicrosPerRequest).toFixed(0)} req/s)`;
+}
+
 function verdict(ok: boolean): string {
   return ok ? 'meets target' : 'MISSES target';
 }
@@ -185,10 +192,11 @@ try {
 
   console.log('\nsummary (ratios are against the bare Fastify server measured in this run)');
   console.log(`  page size: ${Buffer.byteLength(sqlite.sampleBody)} bytes (20 coSpaces)`);
+  console.log(`  [bare] GET ${ceiling.get.requestsPerSecond.toFixed(0)} req/s, ${cpu(ceiling.get)}; PUT ${ceiling.put.requestsPerSecond.toFixed(0)} req/s, ${cpu(ceiling.put)}`);
   for (const r of results) {
-    console.log(`  [${r.label}] GET page ${r.get.requestsPerSecond.toFixed(0)} req/s = ${(r.get.requestsPerSecond / ceiling.get.requestsPerSecond).toFixed(2)} × bare (${verdict(r.get.requestsPerSecond >= TARGET_RPS)} ${TARGET_RPS})`);
-    console.log(`  [${r.label}] GET page at 100,000 spaces ${r.get100k.requestsPerSecond.toFixed(0)} req/s = ${(r.get100k.requestsPerSecond / ceiling.get.requestsPerSecond).toFixed(2)} × bare`);
-    console.log(`  [${r.label}] PUT coSpace ${r.put.requestsPerSecond.toFixed(0)} req/s = ${(r.put.requestsPerSecond / ceiling.put.requestsPerSecond).toFixed(2)} × bare PUT`);
+    console.log(`  [${r.label}] GET page ${r.get.requestsPerSecond.toFixed(0)} req/s = ${(r.get.requestsPerSecond / ceiling.get.requestsPerSecond).toFixed(2)} × bare (${verdict(r.get.requestsPerSecond >= TARGET_RPS)} ${TARGET_RPS}); ${cpu(r.get)}`);
+    console.log(`  [${r.label}] GET page at 100,000 spaces ${r.get100k.requestsPerSecond.toFixed(0)} req/s = ${(r.get100k.requestsPerSecond / ceiling.get.requestsPerSecond).toFixed(2)} × bare; ${cpu(r.get100k)}`);
+    console.log(`  [${r.label}] PUT coSpace ${r.put.requestsPerSecond.toFixed(0)} req/s = ${(r.put.requestsPerSecond / ceiling.put.requestsPerSecond).toFixed(2)} × bare PUT; ${cpu(r.put)}`);
     console.log(`  [${r.label}] bulk sync 10,000: ${r.syncMs.toFixed(0)} ms (${verdict(r.syncMs < TARGET_SYNC_MS)} < ${TARGET_SYNC_MS} ms); resync ${r.resyncMs.toFixed(0)} ms; 90,000 more ${r.sync90kMs.toFixed(0)} ms`);
     console.log(`  [${r.label}] RSS with 100,000 coSpaces: ${r.rssMb.toFixed(0)} MB, peak ${r.peakMb.toFixed(0)} MB (${verdict(r.rssMb < TARGET_RSS_MB)} < ${TARGET_RSS_MB} MB)`);
   }

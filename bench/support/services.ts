@@ -50,19 +50,30 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command name: field 14 (utime) and 15 (stime) of stat(5) are at 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface LoadResult {
   readonly requestsPerSecond: number;
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
+  readonly requests: number;
+  /** Server CPU per request, in microseconds, when the server's pid was given: robust on a shared machine. */
+  readonly cpuMicrosPerRequest: number | undefined;
 }
 
 /** Runs autocannon (keep-alive connections) against `url` with requests made by `next()`. */
 export async function load(
   url: string,
-  options: { connections?: number; durationSeconds: number; headers?: Record<string, string>; next: () => { method: 'GET' | 'PUT' | 'POST'; path: string; body?: string } },
+  options: { connections?: number; durationSeconds: number; headers?: Record<string, string>; serverPid?: number; next: () => { method: 'GET' | 'PUT' | 'POST'; path: string; body?: string } },
 ): Promise<LoadResult> {
+  const cpuBefore = options.serverPid === undefined ? 0 : cpuSecondsOf(options.serverPid);
   const result = await autocannon({
     url,
     connections: options.connections ?? 10,
@@ -82,7 +93,10 @@ export async function load(
       },
     ],
   });
+  const requests = result.requests.total;
   return {
+    requests,
+    cpuMicrosPerRequest: options.serverPid === undefined || requests === 0 ? undefined : ((cpuSecondsOf(options.serverPid) - cpuBefore) * 1e6) / requests,
     requestsPerSecond: result.requests.average,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
