@@ -126,7 +126,9 @@ forEachDialect('seed trace replay', (dialect) => {
       await clock.advance(100);
     }
     assert.equal(res.status, 200);
-    assert.equal(xmlShape(syncXml), 'cospaceBulkSync[@id](cospaceBulkParameterSet()status())');
+    // CMS 2.0 answered these two elements; 2.8+ (the blueprint) adds removeAll after them.
+    assertSubsequence(elementNames(syncXml), ['cospaceBulkSync', 'cospaceBulkParameterSet', 'status'], 'GET /cospaceBulkSyncs/<id>');
+    assert.match(xmlShape(syncXml), /^cospaceBulkSync\[@id\]\(cospaceBulkParameterSet\(\)status\(\)/);
     assert.equal(parseXml(syncXml).cospaceBulkSync.status, 'complete');
     assert.equal((await api('GET', '/system/status')).status, 200);
 
