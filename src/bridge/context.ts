@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { JobQueue } from './jobs/jobQueue.ts';
 import type { BridgeStorage } from './storage/index.ts';
 import type { CdrSink } from './cdr/records.ts';
 import type { CdrPipeline } from './cdr/pipeline.ts';
@@ -52,6 +53,8 @@ export interface BridgeContext {
   readonly cdr: CorrelatedCdrSink;
   /** The CDR pipeline itself: receivers, alarms, the next correlatorIndex. */
   readonly cdrPipeline: CdrPipeline;
+  /** Background work started by API requests (bulk syncs); runs one job at a time, off the request. */
+  readonly jobs: JobQueue;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
   /** The live calls, call legs and participants of this call bridge. */

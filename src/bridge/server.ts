@@ -5,13 +5,17 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
+import { failureDetailsXml } from './api/failureDetails.ts';
 import { bridgeApi, type ApiCredentials } from './api/plugin.ts';
+import { BridgeError, bridgeErrors } from './errors.ts';
 import { registerNode } from './api/objects/callBridges.ts';
+import { recoverBulkSyncs } from './jobs/coSpaceBulkSync.ts';
+import { JobQueue } from './jobs/jobQueue.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
 import { parseUsersFile } from './domain/user.ts';
 import { teeCdrSink, type CdrSink } from './cdr/records.ts';
@@ -91,6 +95,25 @@ export function createBridgeApp(
     logger: false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
     ...(https ? { https } : {}),
+    // Requests the router refuses before any route sees them (an undecodable path, an over-long path
+    // segment) still answer in the API's format, not Fastify's JSON.
+    frameworkErrors: (error, _request, reply) => {
+      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? bridgeErrors.unrecognizedObject() : new BridgeError(400, ['parameterError'], { name: 'path', error: 'invalidValue' });
+      void (reply as FastifyReply).code(failure.status).header('content-type', 'text/xml').send(failureDetailsXml(failure));
+    },
+    // And so do requests Node's HTTP parser refuses (a request line or headers over 16 KB, garbage).
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const overflow = error.code === 'HPE_HEADER_OVERFLOW';
+      const failure = new BridgeError(overflow ? 431 : 400, ['parameterError'], { name: 'request', error: overflow ? 'valueTooLong' : 'invalidValue' });
+      const body = failureDetailsXml(failure);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${failure.status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(error);
+    },
   }) as unknown as FastifyInstance;
   void app.register(bridgeApi, { prefix: '/api/v1', ctx, credentials, apiTrace });
   if (sim) void app.register(simApi, { prefix: '/sim/v1', ctx, credentials: sim.credentials });
@@ -105,6 +128,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   const apps: FastifyInstance[] = [];
   let pipeline: CdrPipeline | undefined;
   let engine: CallEngine | undefined;
+  const jobs = new JobQueue(clock, logger.child({ component: 'jobs' }));
   try {
     if (config.usersFile !== undefined) await loadUsers(storage, config.usersFile, logger);
     // Register first to learn this node's stable id; the address is filled in once we are listening.
@@ -126,6 +150,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       cdr,
       cdrPipeline,
       engine: liveEngine,
+      jobs,
       liveStatus: () => ({ ...IDLE_STATUS, ...liveEngine.counters(), cdrCorrelatorIndex: cdrPipeline.nextCorrelatorIndex }),
     };
     ctx.events.on('coSpaceDeleted', (coSpaceId) => liveEngine.endCallOfCoSpace(coSpaceId));
@@ -148,6 +173,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
     const url = httpsUrl ?? httpUrl ?? '';
     await registerNode(storage, name, url, clock.now());
     ctx.node.address = url;
+    await recoverBulkSyncs(ctx, ctx.node.id);
     return {
       ctx,
       httpUrl,
@@ -156,6 +182,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       async close() {
         for (const app of apps) await app.close();
         liveEngine.close();
+        await jobs.close();
         // Commits what was emitted; undelivered records wait in the outbox for the next start.
         await cdrPipeline.close();
         await storage.close();
@@ -164,6 +191,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   } catch (error) {
     engine?.close();
     for (const app of apps) await app.close();
+    await jobs.close();
     await pipeline?.close();
     await storage.close();
     throw error;

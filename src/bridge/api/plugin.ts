@@ -19,6 +19,7 @@ import { registerCdrReceivers } from './objects/cdrReceivers.ts';
 import { registerCallLegs } from './objects/callLegs.ts';
 import { registerCalls } from './objects/calls.ts';
 import { registerParticipants } from './objects/participants.ts';
+import { registerCoSpaceBulk } from './objects/coSpaceBulk.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
@@ -53,6 +54,7 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerCalls,
   registerCallLegs,
   registerParticipants,
+  registerCoSpaceBulk,
 ];
 
 function safeEqual(a: string, b: string): boolean {

@@ -133,7 +133,11 @@ export class CoSpaceStore {
     }
     if (filter.tenant !== undefined) query = query.where('tenant', '=', filter.tenant);
     if (filter.callLegProfile !== undefined) query = query.where('call_leg_profile', '=', filter.callLegProfile);
-    const countRow = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const unfiltered = (filter.filter === undefined || filter.filter === '') && filter.tenant === undefined && filter.callLegProfile === undefined;
+    // Unfiltered, the trigger-kept counter answers at once; filtered lists count their matches.
+    const countRow = unfiltered
+      ? await this.db.selectFrom('co_space_count').select('n').where('id', '=', 1).executeTakeFirstOrThrow()
+      : await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const total = Number(countRow.n);
     if (limit === 0 || offset >= total) return { total, items: [] };
     const rows = await query

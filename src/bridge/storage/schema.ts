@@ -122,11 +122,51 @@ export interface CdrOutboxTable {
   body: string;
 }
 
+/** `/cospaceBulkParameterSets`: one row per set (migration 0003_bulk). */
+export interface CoSpaceBulkParameterSetTable {
+  seq: Generated<number>;
+  id: string;
+  start_index: number;
+  end_index: number;
+  uri_mapping: string | null;
+  name_mapping: string | null;
+  call_id_mapping: string | null;
+  tenant: string | null;
+  call_profile: string | null;
+  call_leg_profile: string | null;
+  call_branding_profile: string | null;
+  non_member_access: number;
+}
+
+/** `/cospaceBulkSyncs`: one row per sync request and its progress (migration 0003_bulk). */
+export interface CoSpaceBulkSyncTable {
+  seq: Generated<number>;
+  id: string;
+  parameter_set: string;
+  remove_all: number;
+  status: string;
+  /** The call bridge (node) that accepted the sync and runs it. */
+  call_bridge: string;
+  /** Why a sync failed, for operators (not part of the API answer). */
+  detail: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** One row (id 1): the number of coSpaces, kept by triggers (migration 0003_bulk). */
+export interface CoSpaceCountTable {
+  id: number;
+  n: number;
+}
+
 export interface BridgeDatabase {
   cdr_outbox: CdrOutboxTable;
   cdr_receiver: CdrReceiverTable;
   access_method: AccessMethodTable;
   cms_user: CmsUserTable;
+  co_space_count: CoSpaceCountTable;
+  co_space_bulk_parameter_set: CoSpaceBulkParameterSetTable;
+  co_space_bulk_sync: CoSpaceBulkSyncTable;
   co_space_user: CoSpaceUserTable;
   call_bridge: CallBridgeTable;
   co_space: CoSpaceTable;

@@ -7,6 +7,7 @@ import type { DialectName } from '../../../shared/database.ts';
 import { initial } from './0001_initial.ts';
 import { users } from './0002_users.ts';
 import { cdr } from './0004_cdr.ts';
+import { bulk } from './0003_bulk.ts';
 
 export type MigrationFactory = (dialect: DialectName) => Migration;
 
@@ -15,6 +16,7 @@ export function bridgeMigrations(dialect: DialectName): Record<string, Migration
     '0001_initial': initial,
     '0002_users': users,
     '0004_cdr': cdr,
+    '0003_bulk': bulk,
   };
   return Object.fromEntries(Object.entries(factories).map(([name, make]) => [name, make(dialect)]));
 }
