@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
 import { startSystem, type RunningSystem } from '../../src/up.ts';
 import { browserProblem, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
 
@@ -55,5 +56,21 @@ describe('the whole system in Chromium', { skip }, () => {
     await page.waitForURL(/\/bridges\/local\/cdr$/);
     assert.match((await page.locator('h1').textContent()) ?? '', /^CDR settings/);
     await screenshot(page, 'cdr-settings');
+  });
+
+  test('Live: a call on the bridge with two simulated dial-outs shows both connecting, without reload', async () => {
+    const cms = new CmsApi({ ...system.bridgeApi, allowSelfSigned: true });
+    try {
+      const call = await cms.send('POST', '/calls', { name: 'Demo meeting' });
+      for (const remoteParty of ['alice@example.com', 'bob@example.com']) await cms.send('POST', `/calls/${call ?? ''}/callLegs`, { remoteParty });
+      await page.getByRole('link', { name: 'Live' }).first().click();
+      await page.waitForURL(/\/live$/);
+      await page.getByRole('heading', { name: /Demo meeting/ }).waitFor();
+      // The simulator's demo endpoints answer after 1.5 s; the page's poll picks it up.
+      await page.getByText('Participants (2 connected of 2)').waitFor({ timeout: 20_000 });
+      await screenshot(page, 'live-system');
+    } finally {
+      await cms.close();
+    }
   });
 });
