@@ -11,7 +11,7 @@ export interface Point {
 
 const WIDTH = 720;
 const HEIGHT = 220;
-const PAD = { top: 16, right: 12, bottom: 36, left: 44 };
+const PAD = { top: 16, right: 12, bottom: 36, left: 64 };
 
 function niceMax(max: number): number {
   if (max <= 0) return 1;
@@ -29,7 +29,8 @@ function axis(max: number, unit: string): SafeHtml {
 }
 
 function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+  if (Number.isInteger(n)) return String(n);
+  return Math.abs(n) < 10 ? String(Math.round(n * 100) / 100) : n.toFixed(1);
 }
 
 /** Which labels to print under the axis: at most ~12, evenly spread. */
