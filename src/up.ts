@@ -76,12 +76,32 @@ async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
   return secrets;
 }
 
+/**
+ * The loopback ports the services got on the first run, kept so that addresses stored by one service
+ * about another (the bridge's address in the scheduler, the collector's URI in the bridge) stay valid.
+ */
+type Ports = Partial<Record<'bridge' | 'collector' | 'scheduler', number>>;
+
+async function loadPorts(dataDir: string): Promise<Ports> {
+  const path = join(dataDir, 'ports.json');
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Ports) : {};
+}
+
+async function savePorts(dataDir: string, ports: Ports): Promise<void> {
+  await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
 export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'switchboard' });
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const secrets = await loadOrCreateSecrets(dataDir);
+  const ports = await loadPorts(dataDir);
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
@@ -99,7 +119,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       database: `sqlite:${join(dataDir, 'bridge.db')}`,
       dataDir,
       credentials: secrets.bridgeApi,
-      tlsListen: LOOPBACK,
+      tlsListen: { ...LOOPBACK, port: ports.bridge ?? 0 },
       name: LOCAL_BRIDGE_NAME,
       sim: { credentials: secrets.simulator, endpoints: DEMO_ENDPOINTS },
       clock,
@@ -107,6 +127,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       apiTrace: false,
     });
     closers.push(() => bridge.close());
+    ports.bridge = portOf(bridge.url);
     const bridgeApi = { baseUrl: bridge.url, ...secrets.bridgeApi };
     const cms = new CmsApi({ baseUrl: bridge.url, user: secrets.bridgeApi.user, password: secrets.bridgeApi.password, allowSelfSigned: true });
     closers.push(() => cms.close());
@@ -139,6 +160,8 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     registry.add(livePart(bridges));
     registry.unavailable('Bookings', 'the scheduler is not part of this build yet.', 20);
     registry.unavailable('Reports', 'the CDR collector is not part of this build yet.', 40);
+
+    await savePorts(dataDir, ports);
 
     // 3. The web UI on the --listen address.
     const web: FastifyInstance = Fastify({ logger: false });

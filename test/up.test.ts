@@ -50,11 +50,13 @@ describe('switchboard up', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-up-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
   let adminPassword = '';
+  let bridgeLine = '';
 
   test('first run: creates the data, prints the URLs one per line and the admin password once; SIGTERM exits 0', async () => {
     const up = await startUp(dataDir);
     try {
-      assert.match(up.lines.find((l) => l.startsWith('bridge API')) ?? '', /^bridge API +https:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+      bridgeLine = up.lines.find((l) => l.startsWith('bridge API')) ?? '';
+      assert.match(bridgeLine, /^bridge API +https:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
       const passwordLine = up.lines.find((l) => l.startsWith('first run:'));
       adminPassword = /password (\S+)/.exec(passwordLine ?? '')?.[1] ?? '';
       assert.ok(adminPassword.length >= 16, 'a generated password is printed');
@@ -80,6 +82,7 @@ describe('switchboard up', () => {
     try {
       assert.equal(up.lines.some((l) => l.startsWith('first run:')), false);
       assert.equal(up.lines.some((l) => l.includes(adminPassword)), false);
+      assert.ok(up.lines.includes(bridgeLine), 'the bridge keeps its port, so stored addresses stay valid');
       const client = new WebClient(up.webUrl);
       assert.equal((await client.login('admin', adminPassword)).status, 303);
       const users = await client.get('/admin/users');
