@@ -174,37 +174,33 @@ export class CoSpaceStore {
   }
 
   /** The coSpace other than `except` that owns `uri` as uri, secondaryUri or through an access method. */
-  async uriOwner(uri: string, except: string | undefined): Promise<string | undefined> {
-    const other = except ?? '';
-    const direct = await this.db
-      .selectFrom('co_space')
-      .select('id')
-      .where((eb) => eb.or([eb('uri', '=', uri), eb('secondary_uri', '=', uri)]))
-      .where('id', '!=', other)
-      .executeTakeFirst();
-    if (direct) return direct.id;
-    const viaAccess = await this.db
-      .selectFrom('access_method')
-      .select('co_space')
-      .where('uri', '=', uri)
-      .where('co_space', '!=', other)
-      .executeTakeFirst();
-    return viaAccess?.co_space;
+  uriOwner(uri: string, except: string | undefined): Promise<string | undefined> {
+    return this.#owner(['uri', 'secondary_uri'], 'uri', uri, except);
   }
 
-  async callIdOwner(callId: string, except: string | undefined): Promise<string | undefined> {
+  /** The coSpace other than `except` that owns `callId` itself or through an access method. */
+  callIdOwner(callId: string, except: string | undefined): Promise<string | undefined> {
+    return this.#owner(['call_id'], 'call_id', callId, except);
+  }
+
+  async #owner(
+    coSpaceColumns: ReadonlyArray<'uri' | 'secondary_uri' | 'call_id'>,
+    accessMethodColumn: 'uri' | 'call_id',
+    value: string,
+    except: string | undefined,
+  ): Promise<string | undefined> {
     const other = except ?? '';
     const direct = await this.db
       .selectFrom('co_space')
       .select('id')
-      .where('call_id', '=', callId)
+      .where((eb) => eb.or(coSpaceColumns.map((column) => eb(column, '=', value))))
       .where('id', '!=', other)
       .executeTakeFirst();
     if (direct) return direct.id;
     const viaAccess = await this.db
       .selectFrom('access_method')
       .select('co_space')
-      .where('call_id', '=', callId)
+      .where(accessMethodColumn, '=', value)
       .where('co_space', '!=', other)
       .executeTakeFirst();
     return viaAccess?.co_space;
