@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   Kysely,
+  SqliteAdapter,
   Migrator,
   PostgresDialect,
   SqliteDialect,
@@ -173,3 +174,8 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export { sql };
+
+/** Which dialect a kysely instance (or transaction) speaks. */
+export function dialectOf<DB>(db: Kysely<DB>): DialectName {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}
