@@ -79,6 +79,19 @@ forEachDialect('web UI login, sessions, CSRF and roles', (dialect) => {
       }
     });
 
+    test('after 5 failures a username is locked out for 15 minutes, even with the right password', async () => {
+      await web.addUser('target', 'viewer');
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await new WebClient(web.url).send('POST', '/login', { form: { username: 'target', password: `guess-${i}-xxxx` } })).status, 401);
+      }
+      const locked = await new WebClient(web.url).send('POST', '/login', { form: { username: 'TARGET', password: 'target-password!' } });
+      assert.equal(locked.status, 429);
+      assert.match(locked.text, /Too many failed attempts/);
+      assert.equal(locked.headers['set-cookie'], undefined);
+      await web.clock.advance(15 * 60_000);
+      assert.equal((await new WebClient(web.url).send('POST', '/login', { form: { username: 'target', password: 'target-password!' } })).status, 303);
+    });
+
     test('next never leaves the site', async () => {
       for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
         const res = await new WebClient(web.url).send('POST', '/login', { form: { username: 'viewer', password: 'viewer-password!', next } });

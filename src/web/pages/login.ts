@@ -2,6 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Accounts } from '../auth/accounts.ts';
 import type { Sessions } from '../auth/sessions.ts';
+import { normalizeUsername } from '../auth/accounts.ts';
+import { LoginThrottle } from '../auth/throttle.ts';
 import { ABSOLUTE_LIFETIME_MS } from '../auth/sessions.ts';
 import { parseCookies, serializeCookie } from '../cookies.ts';
 import { html } from '../html.ts';
@@ -32,6 +34,7 @@ export function registerLogin(
   deps: { accounts: Accounts; sessions: Sessions; secureCookies: boolean | undefined },
 ): void {
   const secure = (request: FastifyRequest): boolean => deps.secureCookies ?? request.protocol === 'https';
+  const throttle = new LoginThrottle(kit.clock);
 
   app.get('/login', { config: { permission: 'public' } }, (request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) => {
     if (request.webSession) return kit.redirect(reply, safeNext(request.query.next));
@@ -42,11 +45,19 @@ export function registerLogin(
     const form = kit.form(request);
     const username = form.get('username');
     const next = safeNext(form.get('next'));
+    const key = normalizeUsername(username).slice(0, 64);
+    if (!throttle.allowed(key, request.ip)) {
+      kit.logger.warn({ username: key, client: request.ip }, 'web login throttled');
+      reply.header('retry-after', '900');
+      return kit.page(request, reply, { title: 'Log in', status: 429, error: 'Too many failed attempts. Wait 15 minutes and try again.', body: loginForm(next, username) });
+    }
     const user = username === '' ? undefined : await deps.accounts.authenticate(username, form.getRaw('password'));
     if (!user) {
+      throttle.failed(key, request.ip);
       kit.logger.info({ username: username.slice(0, 64), client: request.ip }, 'web login failed');
       return kit.page(request, reply, { title: 'Log in', status: 401, error: 'Wrong username or password.', body: loginForm(next, username) });
     }
+    throttle.succeeded(key);
     // A fresh session on every login (no fixation); the old one, if any, ends.
     await deps.sessions.end(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     const token = await deps.sessions.start(user.id);
