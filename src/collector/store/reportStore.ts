@@ -1,0 +1,192 @@
+/**
+ * Report queries: aggregated in the database (both dialects), so a report at a million records
+ * never loads the rows into the process. Times are epoch ms; days/hours are UTC buckets.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DialectName } from '../../shared/database.ts';
+import type { CollectorDb } from './schema.ts';
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+export interface Range {
+  readonly from: number;
+  readonly to: number;
+}
+
+export type UsageGroup = 'coSpace' | 'remoteParty' | 'tenant';
+
+export interface UsageRow {
+  readonly day: number;
+  readonly key: string | null;
+  readonly name: string | null;
+  readonly minutes: number;
+  readonly callLegs: number;
+}
+
+export interface TopRow {
+  readonly key: string | null;
+  readonly name: string | null;
+  readonly minutes: number;
+  readonly callLegs: number;
+  readonly calls: number;
+}
+
+export interface ConcurrencyBucket {
+  /** Hour index (epoch ms / 3_600_000). */
+  readonly hour: number;
+  readonly peak: number;
+  /** Active at the last event of the hour (carried into following hours without events). */
+  readonly closing: number;
+}
+
+export interface ReasonRow {
+  readonly reason: string | null;
+  readonly remoteTeardown: boolean | null;
+  readonly callLegs: number;
+}
+
+export interface QualityRow {
+  readonly day: number;
+  readonly callLegs: number;
+  readonly withAlarms: number;
+  readonly withPacketLoss: number;
+  readonly packetLossAlarms: number;
+  readonly avgRxAudioLossDensity: number | null;
+  readonly avgRxVideoLossDensity: number | null;
+}
+
+const GROUP_COLUMN: Record<UsageGroup, RawBuilder<unknown>> = {
+  coSpace: sql.raw('c.co_space'),
+  remoteParty: sql.raw('l.remote_party'),
+  tenant: sql.raw('c.tenant'),
+};
+
+const GROUP_NAME: Record<UsageGroup, RawBuilder<unknown>> = {
+  coSpace: sql.raw('MAX(c.name)'),
+  remoteParty: sql.raw('MAX(l.display_name)'),
+  tenant: sql.raw('NULL'),
+};
+
+export class ReportStore {
+  readonly #db: Kysely<CollectorDb>;
+
+  constructor(db: Kysely<CollectorDb>, _dialect: DialectName) {
+    this.#db = db;
+  }
+
+  /** Minutes of ended call legs per UTC day and space / remote party / tenant. */
+  async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
+    const col = GROUP_COLUMN[group];
+    const result = await sql<{ day: number; key: string | null; name: string | null; minutes: number; callLegs: number }>`
+      SELECT CAST(l.begin_ms / ${DAY_MS} AS BIGINT) AS day, ${col} AS key, ${GROUP_NAME[group]} AS name,
+             SUM(l.duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
+      FROM call_leg l LEFT JOIN call c ON c.id = l.call_id
+      WHERE l.begin_ms >= ${range.from} AND l.begin_ms < ${range.to} AND l.duration_seconds IS NOT NULL
+      GROUP BY CAST(l.begin_ms / ${DAY_MS} AS BIGINT), ${col}
+      ORDER BY 1, 2`.execute(this.#db);
+    return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
+  }
+
+  /** The spaces or remote parties with the most minutes. */
+  async top(group: UsageGroup, range: Range, limit: number): Promise<TopRow[]> {
+    const col = GROUP_COLUMN[group];
+    const result = await sql<{ key: string | null; name: string | null; minutes: number; callLegs: number; calls: number }>`
+      SELECT ${col} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.duration_seconds), 0) / 60.0 AS minutes,
+             COUNT(*) AS call_legs, COUNT(DISTINCT l.call_id) AS calls
+      FROM call_leg l LEFT JOIN call c ON c.id = l.call_id
+      WHERE l.begin_ms >= ${range.from} AND l.begin_ms < ${range.to} AND ${col} IS NOT NULL
+      GROUP BY ${col}
+      ORDER BY 3 DESC, 1
+      LIMIT ${limit}`.execute(this.#db);
+    return result.rows.map((r) => ({ key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs, calls: r.calls }));
+  }
+
+  /**
+   * Peak concurrent call legs or calls per hour: a sweep over begin (+1) and end (-1) events with a
+   * running sum; ends sort before begins at the same instant. Objects without an end count as
+   * active until `range.to`.
+   */
+  async concurrency(table: 'call_leg' | 'call', range: Range): Promise<ConcurrencyBucket[]> {
+    const t = sql.table(table);
+    const result = await sql<{ hour: number; peak: number; closing: number }>`
+      WITH ev AS (
+        SELECT CASE WHEN begin_ms < ${range.from} THEN CAST(${range.from} AS BIGINT) ELSE begin_ms END AS t, 1 AS d
+        FROM ${t} WHERE begin_ms < ${range.to} AND (end_ms IS NULL OR end_ms > ${range.from})
+        UNION ALL
+        SELECT end_ms AS t, -1 AS d
+        FROM ${t} WHERE begin_ms < ${range.to} AND end_ms IS NOT NULL AND end_ms > ${range.from} AND end_ms < ${range.to}
+      ), run AS (
+        SELECT t, SUM(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS active,
+               ROW_NUMBER() OVER (ORDER BY t, d) AS rn
+        FROM ev
+      ), agg AS (
+        SELECT CAST(t / ${HOUR_MS} AS BIGINT) AS hour, MAX(active) AS peak, MAX(rn) AS last_rn FROM run GROUP BY CAST(t / ${HOUR_MS} AS BIGINT)
+      )
+      SELECT agg.hour AS hour, agg.peak AS peak, run.active AS closing FROM agg JOIN run ON run.rn = agg.last_rn ORDER BY agg.hour`.execute(this.#db);
+    return result.rows.map((r) => ({ hour: r.hour, peak: r.peak, closing: r.closing }));
+  }
+
+  async disconnectReasons(range: Range): Promise<ReasonRow[]> {
+    const result = await sql<{ reason: string | null; remoteTeardown: number | null; callLegs: number }>`
+      SELECT reason, remote_teardown, COUNT(*) AS call_legs FROM call_leg
+      WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
+      GROUP BY reason, remote_teardown ORDER BY 3 DESC, 1, 2`.execute(this.#db);
+    return result.rows.map((r) => ({
+      reason: r.reason,
+      remoteTeardown: r.remoteTeardown === null ? null : r.remoteTeardown === 1,
+      callLegs: r.callLegs,
+    }));
+  }
+
+  /** Per UTC day: ended legs, legs with alarms, legs that lost packets, mean receive loss density. */
+  async quality(range: Range): Promise<QualityRow[]> {
+    const result = await sql<{
+      day: number;
+      callLegs: number;
+      withAlarms: number;
+      withPacketLoss: number;
+      packetLossAlarms: number;
+      avgRxAudioLossDensity: number | null;
+      avgRxVideoLossDensity: number | null;
+    }>`
+      SELECT CAST(begin_ms / ${DAY_MS} AS BIGINT) AS day, COUNT(*) AS call_legs,
+             SUM(CASE WHEN alarm_count > 0 THEN 1 ELSE 0 END) AS with_alarms,
+             SUM(CASE WHEN COALESCE(rx_audio_loss_density, 0) > 0 OR COALESCE(rx_video_loss_density, 0) > 0 THEN 1 ELSE 0 END) AS with_packet_loss,
+             SUM(CASE WHEN packet_loss_alarm_pct IS NOT NULL THEN 1 ELSE 0 END) AS packet_loss_alarms,
+             AVG(rx_audio_loss_density) AS avg_rx_audio_loss_density,
+             AVG(rx_video_loss_density) AS avg_rx_video_loss_density
+      FROM call_leg WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
+      GROUP BY CAST(begin_ms / ${DAY_MS} AS BIGINT) ORDER BY 1`.execute(this.#db);
+    return result.rows.map((r) => ({
+      day: r.day,
+      callLegs: r.callLegs,
+      withAlarms: r.withAlarms,
+      withPacketLoss: r.withPacketLoss,
+      packetLossAlarms: r.packetLossAlarms,
+      avgRxAudioLossDensity: r.avgRxAudioLossDensity === null ? null : r.avgRxAudioLossDensity,
+      avgRxVideoLossDensity: r.avgRxVideoLossDensity === null ? null : r.avgRxVideoLossDensity,
+    }));
+  }
+
+  /** Drops everything older than `cutoffMs`: records, ended calls/legs, media sessions, idle sessions. */
+  async deleteOlderThan(cutoffMs: number): Promise<{ records: number; calls: number; callLegs: number }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const records = await trx.deleteFrom('cdrRecord').where('timeMs', '<', cutoffMs).executeTakeFirst();
+      const calls = await trx
+        .deleteFrom('call')
+        .where((eb) => eb(eb.fn.coalesce('endMs', 'beginMs'), '<', cutoffMs))
+        .executeTakeFirst();
+      const legs = await trx
+        .deleteFrom('callLeg')
+        .where((eb) => eb(eb.fn.coalesce('endMs', 'beginMs'), '<', cutoffMs))
+        .executeTakeFirst();
+      await trx
+        .deleteFrom('mediaSession')
+        .where((eb) => eb(eb.fn.coalesce('endMs', 'startMs'), '<', cutoffMs))
+        .execute();
+      await trx.deleteFrom('cdrSession').where('lastSeenMs', '<', cutoffMs).execute();
+      return { records: Number(records.numDeletedRows), calls: Number(calls.numDeletedRows), callLegs: Number(legs.numDeletedRows) };
+    });
+  }
+}
