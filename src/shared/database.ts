@@ -108,6 +108,11 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Without the schema, kysely looks for its tables in every schema and takes another schema's
+    // (e.g. a second service or test database on the same Postgres) for its own.
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
+      ? { migrationTableSchema: database.location.schema }
+      : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
