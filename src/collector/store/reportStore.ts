@@ -79,11 +79,11 @@ export class ReportStore {
   async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
     const col = GROUP_COLUMN[group];
     const result = await sql<{ day: number; key: string | null; name: string | null; minutes: number; callLegs: number }>`
-      SELECT CAST(l.begin_ms / ${DAY_MS} AS BIGINT) AS day, ${col} AS key, ${GROUP_NAME[group]} AS name,
+      SELECT CAST(l.begin_ms / ${sql.lit(DAY_MS)} AS BIGINT) AS day, ${col} AS key, ${GROUP_NAME[group]} AS name,
              SUM(l.duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
       FROM call_leg l LEFT JOIN call c ON c.id = l.call_id
       WHERE l.begin_ms >= ${range.from} AND l.begin_ms < ${range.to} AND l.duration_seconds IS NOT NULL
-      GROUP BY CAST(l.begin_ms / ${DAY_MS} AS BIGINT), ${col}
+      GROUP BY CAST(l.begin_ms / ${sql.lit(DAY_MS)} AS BIGINT), ${col}
       ORDER BY 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
   }
@@ -121,7 +121,7 @@ export class ReportStore {
                ROW_NUMBER() OVER (ORDER BY t, d) AS rn
         FROM ev
       ), agg AS (
-        SELECT CAST(t / ${HOUR_MS} AS BIGINT) AS hour, MAX(active) AS peak, MAX(rn) AS last_rn FROM run GROUP BY CAST(t / ${HOUR_MS} AS BIGINT)
+        SELECT CAST(t / ${sql.lit(HOUR_MS)} AS BIGINT) AS hour, MAX(active) AS peak, MAX(rn) AS last_rn FROM run GROUP BY CAST(t / ${sql.lit(HOUR_MS)} AS BIGINT)
       )
       SELECT agg.hour AS hour, agg.peak AS peak, run.active AS closing FROM agg JOIN run ON run.rn = agg.last_rn ORDER BY agg.hour`.execute(this.#db);
     return result.rows.map((r) => ({ hour: r.hour, peak: r.peak, closing: r.closing }));
@@ -150,14 +150,14 @@ export class ReportStore {
       avgRxAudioLossDensity: number | null;
       avgRxVideoLossDensity: number | null;
     }>`
-      SELECT CAST(begin_ms / ${DAY_MS} AS BIGINT) AS day, COUNT(*) AS call_legs,
+      SELECT CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT) AS day, COUNT(*) AS call_legs,
              SUM(CASE WHEN alarm_count > 0 THEN 1 ELSE 0 END) AS with_alarms,
              SUM(CASE WHEN COALESCE(rx_audio_loss_density, 0) > 0 OR COALESCE(rx_video_loss_density, 0) > 0 THEN 1 ELSE 0 END) AS with_packet_loss,
              SUM(CASE WHEN packet_loss_alarm_pct IS NOT NULL THEN 1 ELSE 0 END) AS packet_loss_alarms,
              AVG(rx_audio_loss_density) AS avg_rx_audio_loss_density,
              AVG(rx_video_loss_density) AS avg_rx_video_loss_density
       FROM call_leg WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
-      GROUP BY CAST(begin_ms / ${DAY_MS} AS BIGINT) ORDER BY 1`.execute(this.#db);
+      GROUP BY CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT) ORDER BY 1`.execute(this.#db);
     return result.rows.map((r) => ({
       day: r.day,
       callLegs: r.callLegs,
