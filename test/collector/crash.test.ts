@@ -24,12 +24,12 @@ async function startCli(database: string, dataDir: string): Promise<{ child: Chi
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match?.[1]) resolve(match[1]);
     });
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${err}`)));
   });
   return { child, url };
@@ -62,10 +62,10 @@ forEachDialect('collector crash safety', (dialect) => {
     const senders = 4;
     const acked: number[][] = [];
     let next = 0;
-    let killed = false;
+    const state = { killed: false };
     const agent = new Agent({ connections: senders, pipelining: 1 });
     const send = async (): Promise<void> => {
-      while (!killed) {
+      while (!state.killed) {
         const firstIndex = next;
         next += perPost;
         const indexes = Array.from({ length: perPost }, (_v, i) => firstIndex + i);
@@ -80,8 +80,8 @@ forEachDialect('collector crash safety', (dialect) => {
         } catch {
           return; // connection lost: the collector is gone; this post was not acknowledged
         }
-        if (acked.length >= 60 && !killed) {
-          killed = true;
+        if (acked.length >= 60) {
+          state.killed = true;
           first.child.kill('SIGKILL');
         }
       }

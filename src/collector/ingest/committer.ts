@@ -43,6 +43,9 @@ export class GroupCommitter {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
+      // Let the event loop read requests that arrived during the last commit (SQLite commits block
+      // it), so they join this group instead of each paying its own disk sync.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const group: Pending[] = [];
       let records = 0;
       while (this.#queue.length > 0 && (group.length === 0 || records + (this.#queue[0]?.post.records.length ?? 0) <= this.#maxRecords)) {

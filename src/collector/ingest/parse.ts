@@ -3,8 +3,8 @@
  * number of `<record>` elements. Pretty-printing, unknown elements and attributes, unknown record
  * types and a missing `callBridge` (single node) are all accepted. What cannot be stored safely is
  * refused as a whole: malformed XML, a root other than `<records>`, no session, a record without
- * type or without any index. Each record keeps its XML (re-serialised from the parse tree with every
- * element, attribute and text) so nothing the bridge sent is lost.
+ * type or without any index. Each record keeps its XML exactly as sent (the bytes of its `<record>`
+ * element), so nothing the bridge sent is lost.
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { collectorErrors } from '../errors.ts';
@@ -89,6 +89,66 @@ function indexAttribute(position: number, attributes: Record<string, string>, na
   return Number(value);
 }
 
+/** Skips a comment, CDATA section, processing instruction or declaration at `at`; returns the index after it. */
+function skipMarkup(xml: string, at: number): number | undefined {
+  const ends: [string, string][] = [['<!--', '-->'], ['<![CDATA[', ']]>'], ['<?', '?>'], ['<!', '>']];
+  for (const [open, close] of ends) {
+    if (xml.startsWith(open, at)) {
+      const end = xml.indexOf(close, at + open.length);
+      return end < 0 ? xml.length : end + close.length;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The exact text of each `<record>` child of the root, in order. Runs on validated XML only, so a
+ * small scanner suffices: tags are found respecting quoted attribute values, and comments/CDATA
+ * are skipped.
+ */
+export function recordSlices(xml: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let recordStart = -1;
+  let i = 0;
+  for (;;) {
+    const lt = xml.indexOf('<', i);
+    if (lt < 0) break;
+    const skipped = skipMarkup(xml, lt);
+    if (skipped !== undefined) {
+      i = skipped;
+      continue;
+    }
+    let j = lt + 1;
+    let quote = '';
+    for (; j < xml.length; j++) {
+      const ch = xml[j];
+      if (quote !== '') {
+        if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '>') break;
+    }
+    const closing = xml[lt + 1] === '/';
+    const selfClosing = xml[j - 1] === '/';
+    const name = /^<\/?([^\s/>]+)/.exec(xml.slice(lt, Math.min(j + 1, lt + 64)))?.[1];
+    if (closing) {
+      depth -= 1;
+      if (recordStart >= 0 && depth === 1) {
+        out.push(xml.slice(recordStart, j + 1));
+        recordStart = -1;
+      }
+    } else {
+      if (depth === 1 && name === 'record') {
+        if (selfClosing) out.push(xml.slice(lt, j + 1));
+        else recordStart = lt;
+      }
+      if (!selfClosing) depth += 1;
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
 /** Parses one post. Throws a CollectorError (400) when nothing of it may be stored. */
 export function parseCdrPost(xml: string): ParsedPost {
   if (xml.trim() === '') throw collectorErrors.emptyBody();
@@ -109,8 +169,10 @@ export function parseCdrPost(xml: string): ParsedPost {
   if (session === undefined || session === '') throw collectorErrors.missingSession();
   const callBridge = rootAttributes['callBridge']?.trim();
   const records: ParsedRecord[] = [];
-  for (const node of (rootNode['records'] ?? []) as OrderedNode[]) {
-    if (nodeName(node) !== 'record') continue; // text, comments and unknown siblings are tolerated
+  const recordNodes = ((rootNode['records'] ?? []) as OrderedNode[]).filter((node) => nodeName(node) === 'record');
+  const slices = recordSlices(xml);
+  const exact = slices.length === recordNodes.length;
+  for (const node of recordNodes) {
     const position = records.length + 1;
     const attributes = node[':@'] ?? {};
     const type = attributes['type']?.trim();
@@ -130,7 +192,8 @@ export function parseCdrPost(xml: string): ParsedPost {
       correlatorIndex,
       numPreceedingRecordsMissing: indexAttribute(position, attributes, 'numPreceedingRecordsMissing'),
       body: element?.children[0],
-      raw: builder.build([node]),
+      // The exact bytes sent; re-serialised only if the scanner and the parser ever disagree.
+      raw: exact ? (slices[position - 1] ?? '') : (builder.build([node])),
     });
   }
   return { session, callBridge: callBridge === undefined || callBridge === '' ? null : callBridge, records };

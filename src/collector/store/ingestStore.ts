@@ -83,6 +83,7 @@ interface SessionTally {
   lastSeenMs: number;
   posts: number;
   records: number;
+  correlatedRecords: number;
   duplicates: number;
   declaredMissing: number;
   minCorrelator: number | null;
@@ -171,6 +172,7 @@ export class IngestStore {
           lastSeenMs: post.receivedMs,
           posts: 0,
           records: 0,
+          correlatedRecords: 0,
           duplicates: 0,
           declaredMissing: 0,
           minCorrelator: null,
@@ -189,6 +191,7 @@ export class IngestStore {
       t.declaredMissing += c.row.numPrecedingMissing ?? 0;
       const ci = c.row.correlatorIndex;
       if (ci !== null) {
+        t.correlatedRecords += 1;
         t.minCorrelator = t.minCorrelator === null ? ci : Math.min(t.minCorrelator, ci);
         t.maxCorrelator = t.maxCorrelator === null ? ci : Math.max(t.maxCorrelator, ci);
       }
@@ -204,6 +207,7 @@ export class IngestStore {
             lastSeenMs: sql`excluded.last_seen_ms`,
             posts: sql`cdr_session.posts + excluded.posts`,
             records: sql`cdr_session.records + excluded.records`,
+            correlatedRecords: sql`cdr_session.correlated_records + excluded.correlated_records`,
             duplicates: sql`cdr_session.duplicates + excluded.duplicates`,
             declaredMissing: sql`cdr_session.declared_missing + excluded.declared_missing`,
             minCorrelator: sql`CASE WHEN cdr_session.min_correlator IS NULL OR excluded.min_correlator < cdr_session.min_correlator THEN excluded.min_correlator ELSE cdr_session.min_correlator END`,

@@ -265,20 +265,29 @@ export class QueryStore {
    * stored, so a gap closes as soon as the missing records arrive.
    */
   async gaps(session?: string): Promise<Gap[]> {
-    const where = session === undefined ? sql`` : sql`AND session = ${session}`;
-    const result = await sql<{ session: string; prev: number; keyIndex: number; declared: number | null }>`
-      SELECT session, prev, key_index, num_preceding_missing AS declared FROM (
-        SELECT session, key_index, num_preceding_missing,
-               LAG(key_index) OVER (PARTITION BY session ORDER BY key_index) AS prev
-        FROM cdr_record WHERE key_kind = 'c' ${where}
-      ) t
-      WHERE prev IS NOT NULL AND key_index > prev + 1
-      ORDER BY session, key_index`.execute(this.#db);
-    return result.rows.map((r) => {
-      const fromIndex = r.prev + 1;
-      const toIndex = r.keyIndex - 1;
-      return { session: r.session, fromIndex, toIndex, count: toIndex - fromIndex + 1, declaredMissing: r.declared === null ? null : r.declared };
-    });
+    // Only sessions whose stored indexes do not cover min..max have gaps: the others are not scanned.
+    let holed = this.#db
+      .selectFrom('cdrSession')
+      .select('session')
+      .where(sql<boolean>`max_correlator - min_correlator + 1 > correlated_records`);
+    if (session !== undefined) holed = holed.where('session', '=', session);
+    const sessions = (await holed.orderBy('session').execute()).map((r) => r.session);
+    const out: Gap[] = [];
+    for (const s of sessions) {
+      const result = await sql<{ prev: number; keyIndex: number; declared: number | null }>`
+        SELECT prev, key_index, num_preceding_missing AS declared FROM (
+          SELECT key_index, num_preceding_missing, LAG(key_index) OVER (ORDER BY key_index) AS prev
+          FROM cdr_record WHERE session = ${s} AND key_kind = 'c'
+        ) t
+        WHERE prev IS NOT NULL AND key_index > prev + 1
+        ORDER BY key_index`.execute(this.#db);
+      for (const r of result.rows) {
+        const fromIndex = r.prev + 1;
+        const toIndex = r.keyIndex - 1;
+        out.push({ session: s, fromIndex, toIndex, count: toIndex - fromIndex + 1, declaredMissing: r.declared });
+      }
+    }
+    return out;
   }
 
   async listMeetings(range: TimeRange, coSpace: string | undefined, page: Page): Promise<MeetingSummary[]> {

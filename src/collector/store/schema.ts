@@ -29,6 +29,8 @@ export interface CdrSessionTable {
   lastSeenMs: number;
   posts: number;
   records: number;
+  /** Records stored with a correlatorIndex: fewer than max - min + 1 means gaps. */
+  correlatedRecords: number;
   duplicates: number;
   declaredMissing: number;
   minCorrelator: number | null;

@@ -37,6 +37,7 @@ export function initial(dialect: DialectName): Migration {
         .addColumn('last_seen_ms', 'bigint', (c) => c.notNull())
         .addColumn('posts', 'bigint', (c) => c.notNull())
         .addColumn('records', 'bigint', (c) => c.notNull())
+        .addColumn('correlated_records', 'bigint', (c) => c.notNull())
         .addColumn('duplicates', 'bigint', (c) => c.notNull())
         .addColumn('declared_missing', 'bigint', (c) => c.notNull())
         .addColumn('min_correlator', 'bigint')
