@@ -151,13 +151,13 @@ async function timeGet(url: string, path: string): Promise<{ ms: number; bytes: 
 }
 
 // ---- the ceiling: raw inserts of the same rows, no HTTP/parse/model
-async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalCalls: number): Promise<number> {
+async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalCalls: number, perTransaction: number, count: number): Promise<number> {
   const storage = await CollectorStorage.open(url); // same tables and indexes as the collector
   await storage.close();
   const rows = (first: number): unknown[][] =>
-    Array.from({ length: 50 }, (_v, i) => {
+    Array.from({ length: perTransaction }, (_v, i) => {
       const n = first + i;
-      return ['raw-session', 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', `obj-${n}`, record(n, totalCalls), Date.now()];
+      return [`raw-session-${perTransaction}`, 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', `obj-${n}`, record(n, totalCalls), Date.now()];
     });
   const cols = 'session, key_kind, key_index, correlator_index, record_index, num_preceding_missing, type, time_ms, call_bridge, source, object_id, raw, received_ms';
   const started = performance.now();
@@ -169,7 +169,7 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
     const batch = db.transaction((list: unknown[][]) => {
       for (const r of list) insert.run(...r);
     });
-    for (let first = 0; first < RAW_RECORDS; first += 50) batch(rows(first));
+    for (let first = 0; first < count; first += perTransaction) batch(rows(first));
     db.close();
   } else {
     const u = new URL(url);
@@ -177,7 +177,7 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
     u.searchParams.delete('schema');
     const client = new pg.Client({ connectionString: u.toString(), options: `-c search_path="${schema}"` });
     await client.connect();
-    for (let first = 0; first < RAW_RECORDS; first += 50) {
+    for (let first = 0; first < count; first += perTransaction) {
       const list = rows(first);
       const params = list.flat();
       const placeholders = list.map((_r, i) => `(${Array.from({ length: 13 }, (_v, j) => `$${i * 13 + j + 1}`).join(',')})`).join(',');
@@ -185,7 +185,7 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
     }
     await client.end();
   }
-  return RAW_RECORDS / ((performance.now() - started) / 1000);
+  return count / ((performance.now() - started) / 1000);
 }
 
 async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
@@ -202,8 +202,10 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
   const totalCalls = Math.ceil(TARGET / RECORDS_PER_CALL);
   const log = (line: string) => process.stdout.write(`[${dialect}] ${line}\n`);
   try {
-    const rawRate = await rawInsertRate(dialect, rawDatabase, totalCalls);
+    const rawRate = await rawInsertRate(dialect, rawDatabase, totalCalls, 50, RAW_RECORDS);
     log(`ceiling: raw insert loop (50 rows/transaction, ${RAW_RECORDS} rows): ${Math.round(rawRate)} records/s`);
+    const rawSingleRate = await rawInsertRate(dialect, rawDatabase.replace('raw.db', 'raw1.db'), totalCalls, 1, Math.min(RAW_RECORDS, 5000));
+    log(`ceiling: raw insert loop (1 row/transaction): ${Math.round(rawSingleRate)} records/s`);
 
     const { child, url } = await startCli(database, dir);
     let peakRss = 0;
@@ -219,7 +221,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       let n = 0;
       const singleLimit = Math.min(SINGLE_POSTS, TARGET);
       const single = await drive(url, () => (n < singleLimit ? post('bench-session', n++, 1, totalCalls) : undefined), CONCURRENCY * 2);
-      log(`single-record posts: ${single.posts} posts in ${single.seconds.toFixed(1)} s = ${Math.round(single.posts / single.seconds)} posts/s (ratio to ceiling ${(single.posts / single.seconds / rawRate).toFixed(2)})`);
+      log(`single-record posts: ${single.posts} posts in ${single.seconds.toFixed(1)} s = ${Math.round(single.posts / single.seconds)} posts/s (ratio to the 1-row ceiling ${(single.posts / single.seconds / rawSingleRate).toFixed(2)})`);
 
       // Batched posts of 50 until TARGET records are stored.
       const batchStart = n;

@@ -12,6 +12,8 @@ export type CollectorErrorCode =
   | 'recordWithoutIndex'
   | 'invalidRecordAttribute'
   | 'emptyBody'
+  | 'badRequest'
+  | 'bodyTooLarge'
   | 'unauthorized'
   | 'invalidParameter'
   | 'notFound'
@@ -46,6 +48,8 @@ export const collectorErrors = {
     new CollectorError(400, 'recordWithoutIndex', `record #${position} has neither correlatorIndex nor recordIndex`),
   invalidRecordAttribute: (position: number, name: string, value: string) =>
     new CollectorError(400, 'invalidRecordAttribute', `record #${position} has an invalid ${name} "${value}"`),
+  /** A request the HTTP layer could not read (framing, encoding). */
+  badRequest: (status: number, detail: string) => new CollectorError(status, status === 413 ? 'bodyTooLarge' : 'badRequest', detail),
   emptyBody: () => new CollectorError(400, 'emptyBody', 'empty body: a CDR post is a <records> document'),
   unauthorized: () => new CollectorError(401, 'unauthorized', 'authentication required'),
   invalidParameter: (issues: readonly { path: string; message: string }[]) =>

@@ -67,7 +67,7 @@ function createApp(
     let failure: CollectorError;
     if (error instanceof CollectorError) failure = error;
     else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      failure = new CollectorError(error.statusCode, error.statusCode === 413 ? 'invalidParameter' : 'invalidParameter', error.message);
+      failure = collectorErrors.badRequest(error.statusCode, error.message);
     } else {
       logger.error({ err: error }, 'collector request failed');
       failure = collectorErrors.internal();
