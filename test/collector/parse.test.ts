@@ -47,3 +47,19 @@ describe('CDR parser', () => {
     assert.equal(code('<records session="s"></records>'), 'accepted');
   });
 });
+
+describe('report helpers', () => {
+  it('reads compact number lists and sweeps hourly peaks (ends before begins on ties)', async () => {
+    const { parseNumberList, sweepByHour, HOUR_MS } = await import('../../src/collector/store/reportStore.ts');
+    assert.deepEqual([...parseNumberList('3,1000.0,25')], [3, 1000, 25]);
+    assert.deepEqual([...parseNumberList('')], []);
+    const h = HOUR_MS;
+    const begins = Float64Array.from([0, 10, 20, h + 5]);
+    const ends = Float64Array.from([20, 30, h + 5, 2 * h + 1]);
+    assert.deepEqual(sweepByHour(begins, ends), [
+      { hour: 0, peak: 2, closing: 1 },
+      { hour: 1, peak: 1, closing: 1 },
+      { hour: 2, peak: 0, closing: 0 },
+    ]);
+  });
+});

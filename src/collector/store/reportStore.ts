@@ -68,11 +68,70 @@ const GROUP_NAME: Record<UsageGroup, RawBuilder<unknown>> = {
   tenant: sql.raw('NULL'),
 };
 
+/** A comma-separated list of non-negative integers, read without intermediate strings. */
+export function parseNumberList(list: string | null | undefined): Float64Array {
+  if (list === null || list === undefined || list === '') return new Float64Array(0);
+  let count = 1;
+  for (let i = 0; i < list.length; i++) if (list.charCodeAt(i) === 44) count += 1;
+  const out = new Float64Array(count);
+  let n = 0;
+  let value = 0;
+  let fraction = false; // digits after a decimal point (a REAL rendered as 123.0) are ignored
+  for (let i = 0; i < list.length; i++) {
+    const code = list.charCodeAt(i);
+    if (code === 44) {
+      out[n++] = value;
+      value = 0;
+      fraction = false;
+    } else if (code === 46) {
+      fraction = true;
+    } else if (!fraction && code >= 48 && code <= 57) {
+      value = value * 10 + (code - 48);
+    }
+  }
+  out[n] = value;
+  return out;
+}
+
+/** Hourly peaks and closing counts from sorted begin and end instants (ends first on ties). */
+export function sweepByHour(begins: Float64Array, ends: Float64Array): ConcurrencyBucket[] {
+  const out: ConcurrencyBucket[] = [];
+  let active = 0;
+  let b = 0;
+  let e = 0;
+  let current: { hour: number; peak: number; closing: number } | undefined;
+  while (b < begins.length || e < ends.length) {
+    const nextEnd = e < ends.length ? (ends[e] as number) : Infinity;
+    const nextBegin = b < begins.length ? (begins[b] as number) : Infinity;
+    let at: number;
+    if (nextEnd <= nextBegin) {
+      at = nextEnd;
+      active -= 1;
+      e += 1;
+    } else {
+      at = nextBegin;
+      active += 1;
+      b += 1;
+    }
+    const hour = Math.floor(at / HOUR_MS);
+    if (current?.hour !== hour) {
+      if (current) out.push(current);
+      current = { hour, peak: active, closing: active };
+    }
+    current.peak = Math.max(current.peak, active);
+    current.closing = active;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
 export class ReportStore {
   readonly #db: Kysely<CollectorDb>;
+  readonly #dialect: DialectName;
 
-  constructor(db: Kysely<CollectorDb>, _dialect: DialectName) {
+  constructor(db: Kysely<CollectorDb>, dialect: DialectName) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   /** Minutes of ended call legs per UTC day and space / remote party / tenant. */
@@ -104,27 +163,22 @@ export class ReportStore {
 
   /**
    * Peak concurrent call legs or calls per hour: a sweep over begin (+1) and end (-1) events with a
-   * running sum; ends sort before begins at the same instant. Objects without an end count as
-   * active until `range.to`.
+   * running count; ends sort before begins at the same instant. Objects without an end count as
+   * active until `range.to`. The database returns the two event lists as one compact row (a
+   * window function over every event was several times slower at a million records); the sweep
+   * runs here over typed arrays.
    */
   async concurrency(table: 'call_leg' | 'call', range: Range): Promise<ConcurrencyBucket[]> {
     const t = sql.table(table);
-    const result = await sql<{ hour: number; peak: number; closing: number }>`
-      WITH ev AS (
-        SELECT CASE WHEN begin_ms < ${range.from} THEN CAST(${range.from} AS BIGINT) ELSE begin_ms END AS t, 1 AS d
-        FROM ${t} WHERE begin_ms < ${range.to} AND (end_ms IS NULL OR end_ms > ${range.from})
-        UNION ALL
-        SELECT end_ms AS t, -1 AS d
-        FROM ${t} WHERE begin_ms < ${range.to} AND end_ms IS NOT NULL AND end_ms > ${range.from} AND end_ms < ${range.to}
-      ), run AS (
-        SELECT t, SUM(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS active,
-               ROW_NUMBER() OVER (ORDER BY t, d) AS rn
-        FROM ev
-      ), agg AS (
-        SELECT CAST(t / ${sql.lit(HOUR_MS)} AS BIGINT) AS hour, MAX(active) AS peak, MAX(rn) AS last_rn FROM run GROUP BY CAST(t / ${sql.lit(HOUR_MS)} AS BIGINT)
-      )
-      SELECT agg.hour AS hour, agg.peak AS peak, run.active AS closing FROM agg JOIN run ON run.rn = agg.last_rn ORDER BY agg.hour`.execute(this.#db);
-    return result.rows.map((r) => ({ hour: r.hour, peak: r.peak, closing: r.closing }));
+    const agg = (expr: RawBuilder<unknown>): RawBuilder<string | null> =>
+      this.#dialect === 'postgres' ? sql`string_agg(CAST(${expr} AS text), ',')` : sql`group_concat(${expr}, ',')`;
+    const begin = sql`CASE WHEN begin_ms < ${range.from} THEN CAST(${range.from} AS BIGINT) ELSE begin_ms END`;
+    const end = sql`CASE WHEN end_ms > ${range.from} AND end_ms < ${range.to} THEN end_ms END`;
+    const result = await sql<{ begins: string | null; ends: string | null }>`
+      SELECT ${agg(begin)} AS begins, ${agg(end)} AS ends
+      FROM ${t} WHERE begin_ms < ${range.to} AND (end_ms IS NULL OR end_ms > ${range.from})`.execute(this.#db);
+    const row = result.rows[0];
+    return sweepByHour(parseNumberList(row?.begins).sort(), parseNumberList(row?.ends).sort());
   }
 
   async disconnectReasons(range: Range): Promise<ReasonRow[]> {

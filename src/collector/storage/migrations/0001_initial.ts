@@ -68,7 +68,8 @@ export function initial(dialect: DialectName): Migration {
         .addColumn('has_start', 'integer', (c) => c.notNull())
         .addColumn('has_end', 'integer', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('call_begin').on('call').column('begin_ms').execute();
+      // (begin_ms, end_ms) covers the concurrency sweep without reading the wide rows.
+      await db.schema.createIndex('call_span').on('call').columns(['begin_ms', 'end_ms']).execute();
       await db.schema.createIndex('call_co_space').on('call').column('co_space').execute();
       await db.schema.createIndex('call_meeting').on('call').column('meeting_key').execute();
 
@@ -142,7 +143,7 @@ export function initial(dialect: DialectName): Migration {
         .addColumn('has_end', 'integer', (c) => c.notNull())
         .addColumn('last_order', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('call_leg_begin').on('call_leg').column('begin_ms').execute();
+      await db.schema.createIndex('call_leg_span').on('call_leg').columns(['begin_ms', 'end_ms']).execute();
       await db.schema.createIndex('call_leg_call').on('call_leg').column('call_id').execute();
       await db.schema.createIndex('call_leg_remote_party').on('call_leg').column('remote_party').execute();
 
