@@ -3,7 +3,7 @@
  * keep-alive by this process, on SQLite and/or Postgres.
  *
  *   node --import tsx bench/collector.bench.ts [--records 1000000] [--dialects sqlite,postgres]
- *        [--single-posts 20000] [--concurrency 4] [--raw-records 200000]
+ *        [--single-posts 20000] [--concurrency 4] [--raw-records 200000] [--sqlite-sync full|normal]
  *
  * Per dialect:
  *  1. ceiling: a raw insert loop of the same cdr_record rows straight into the same schema (no HTTP,
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'single-posts': { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '4' },
     'raw-records': { type: 'string', default: '200000' },
+    'sqlite-sync': { type: 'string', default: 'full' },
     pg: { type: 'string', default: process.env['SWITCHBOARD_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -96,7 +97,7 @@ function post(session: string, first: number, count: number, totalCalls: number)
 
 // ---- the collector under test, as a child process
 async function startCli(database: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'collector', '--listen', '127.0.0.1:0', '--database', database, '--data', dataDir, '--api-user', API.user, '--api-password', API.password], {
+  const child = spawn(process.execPath, [BIN, 'collector', '--listen', '127.0.0.1:0', '--database', database, '--data', dataDir, '--api-user', API.user, '--api-password', API.password, '--sqlite-sync', values['sqlite-sync']], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
   });
@@ -164,7 +165,7 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
   if (dialect === 'sqlite') {
     const db = new BetterSqlite3(url.slice('sqlite:'.length));
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${values['sqlite-sync'].toUpperCase()}`);
     const insert = db.prepare(`INSERT INTO cdr_record (${cols}) VALUES (${cols.split(',').map(() => '?').join(',')}) ON CONFLICT DO NOTHING`);
     const batch = db.transaction((list: unknown[][]) => {
       for (const r of list) insert.run(...r);
@@ -283,5 +284,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
   }
 }
 
-process.stdout.write(`collector bench: ${TARGET} records, ${SINGLE_POSTS} single-record posts, concurrency ${CONCURRENCY}, node ${process.version}\n`);
+process.stdout.write(
+  `collector bench: ${TARGET} records, ${SINGLE_POSTS} single-record posts, concurrency ${CONCURRENCY} (single posts: ${CONCURRENCY * 2}), sqlite synchronous=${values['sqlite-sync']}, node ${process.version}\n`,
+);
 for (const dialect of values.dialects.split(',') as ('sqlite' | 'postgres')[]) await benchDialect(dialect);

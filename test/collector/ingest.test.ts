@@ -203,6 +203,23 @@ forEachDialect('collector ingest authentication', (dialect) => {
   });
 });
 
+forEachDialect('collector post size limit', (dialect) => {
+  let c: TestCollector;
+  before(async () => {
+    c = await startTestCollector(dialect, { config: { bodyLimit: 4096 } });
+  });
+  after(() => c.close());
+
+  it('answers 413 with a JSON reason for a post over the limit, keeps nothing of it, and stays up', async () => {
+    const records = Array.from({ length: 40 }, (_v, i) => ({ type: 'callLegStart', time: at(T0, i), correlatorIndex: i, body: body.legStart(`big-${i}`) }));
+    const res = await c.post(recordsXml('sess-big', records));
+    assert.equal(res.status, 413);
+    assert.equal(JSON.parse(res.text).error.code, 'bodyTooLarge');
+    assert.equal((await c.get('/status')).records, 0);
+    assert.equal((await c.post(recordsXml('sess-big', records.slice(0, 2)))).status, 200);
+  });
+});
+
 forEachDialect('collector over HTTPS', (dialect) => {
   let c: TestCollector;
   before(async () => {

@@ -56,15 +56,14 @@ export interface QualityRow {
   readonly avgRxVideoLossDensity: number | null;
 }
 
-const GROUP_COLUMN: Record<UsageGroup, RawBuilder<unknown>> = {
+/** Columns of the call a usage row is grouped by (remote parties are grouped on the leg itself). */
+const GROUP_COLUMN: Record<Exclude<UsageGroup, 'remoteParty'>, RawBuilder<unknown>> = {
   coSpace: sql.raw('c.co_space'),
-  remoteParty: sql.raw('l.remote_party'),
   tenant: sql.raw('c.tenant'),
 };
 
-const GROUP_NAME: Record<UsageGroup, RawBuilder<unknown>> = {
+const GROUP_NAME: Record<Exclude<UsageGroup, 'remoteParty'>, RawBuilder<unknown>> = {
   coSpace: sql.raw('MAX(c.name)'),
-  remoteParty: sql.raw('MAX(l.display_name)'),
   tenant: sql.raw('NULL'),
 };
 
@@ -134,30 +133,45 @@ export class ReportStore {
     this.#dialect = dialect;
   }
 
-  /** Minutes of ended call legs per UTC day and space / remote party / tenant. */
+  /**
+   * Minutes of ended call legs per UTC day and space / remote party / tenant. Legs are first summed
+   * per (day, call), so the join to the call (space, tenant) sees one row per call, not per leg.
+   */
   async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
-    const col = GROUP_COLUMN[group];
-    const result = await sql<{ day: number; key: string | null; name: string | null; minutes: number; callLegs: number }>`
-      SELECT CAST(l.begin_ms / ${sql.lit(DAY_MS)} AS BIGINT) AS day, ${col} AS key, ${GROUP_NAME[group]} AS name,
-             SUM(l.duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
-      FROM call_leg l LEFT JOIN call c ON c.id = l.call_id
-      WHERE l.begin_ms >= ${range.from} AND l.begin_ms < ${range.to} AND l.duration_seconds IS NOT NULL
-      GROUP BY CAST(l.begin_ms / ${sql.lit(DAY_MS)} AS BIGINT), ${col}
-      ORDER BY 1, 2`.execute(this.#db);
+    const day = sql`CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT)`;
+    const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to} AND duration_seconds IS NOT NULL`;
+    type Row = { day: number; key: string | null; name: string | null; minutes: number; callLegs: number };
+    const result =
+      group === 'remoteParty'
+        ? await sql<Row>`
+            SELECT ${day} AS day, remote_party AS key, MAX(display_name) AS name, SUM(duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
+            FROM call_leg WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db)
+        : await sql<Row>`
+            SELECT l.day AS day, ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, SUM(l.seconds) / 60.0 AS minutes, SUM(l.legs) AS call_legs
+            FROM (SELECT ${day} AS day, call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM call_leg WHERE ${where} GROUP BY 1, 2) l
+            LEFT JOIN call c ON c.id = l.call_id
+            GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
   }
 
-  /** The spaces or remote parties with the most minutes. */
+  /** The spaces, remote parties or tenants with the most minutes. */
   async top(group: UsageGroup, range: Range, limit: number): Promise<TopRow[]> {
-    const col = GROUP_COLUMN[group];
-    const result = await sql<{ key: string | null; name: string | null; minutes: number; callLegs: number; calls: number }>`
-      SELECT ${col} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.duration_seconds), 0) / 60.0 AS minutes,
-             COUNT(*) AS call_legs, COUNT(DISTINCT l.call_id) AS calls
-      FROM call_leg l LEFT JOIN call c ON c.id = l.call_id
-      WHERE l.begin_ms >= ${range.from} AND l.begin_ms < ${range.to} AND ${col} IS NOT NULL
-      GROUP BY ${col}
-      ORDER BY 3 DESC, 1
-      LIMIT ${limit}`.execute(this.#db);
+    const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to}`;
+    type Row = { key: string | null; name: string | null; minutes: number; callLegs: number; calls: number };
+    const result =
+      group === 'remoteParty'
+        ? await sql<Row>`
+            SELECT remote_party AS key, MAX(display_name) AS name, COALESCE(SUM(duration_seconds), 0) / 60.0 AS minutes,
+                   COUNT(*) AS call_legs, COUNT(DISTINCT call_id) AS calls
+            FROM call_leg WHERE ${where} AND remote_party IS NOT NULL
+            GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db)
+        : await sql<Row>`
+            SELECT ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.seconds), 0) / 60.0 AS minutes,
+                   SUM(l.legs) AS call_legs, COUNT(*) AS calls
+            FROM (SELECT call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM call_leg WHERE ${where} AND call_id IS NOT NULL GROUP BY 1) l
+            JOIN call c ON c.id = l.call_id
+            WHERE ${GROUP_COLUMN[group]} IS NOT NULL
+            GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db);
     return result.rows.map((r) => ({ key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs, calls: r.calls }));
   }
 
