@@ -16,6 +16,8 @@ export interface StorageOptions {
    * 200 survives power loss; NORMAL survives a process crash only.
    */
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Postgres connections (ingest commits one group at a time; the rest serve queries). */
+  readonly poolSize?: number;
 }
 
 export class CollectorStorage {
@@ -36,7 +38,7 @@ export class CollectorStorage {
   }
 
   static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {
-    const database = await openDatabase<CollectorDb>(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'FULL' });
+    const database = await openDatabase<CollectorDb>(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'FULL', poolSize: options.poolSize ?? 5 });
     try {
       await migrateToLatest(database, 'collector', collectorMigrations(database.dialect));
     } catch (error) {
