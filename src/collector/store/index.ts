@@ -32,7 +32,7 @@ export class CollectorStorage {
     this.#database = database;
     this.dialect = database.dialect;
     this.db = database.db.withPlugin(new CamelCasePlugin());
-    this.ingest = new IngestStore(this.db);
+    this.ingest = new IngestStore(this.db, database.sqlite);
     this.query = new QueryStore(this.db, this.dialect);
     this.reports = new ReportStore(this.db, this.dialect);
   }
