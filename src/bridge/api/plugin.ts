@@ -10,9 +10,21 @@ import type { BridgeContext } from '../context.ts';
 import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
 import { FormFields, MAX_BODY_CHARS } from './form.ts';
+import { registerAccessMethods } from './objects/accessMethods.ts';
+import { registerAccessQuery } from './objects/accessQuery.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
+import { registerConfigObjects } from './objects/configObjects.ts';
+import { registerSystemAlarms } from './objects/alarms.ts';
+import { registerCdrReceivers } from './objects/cdrReceivers.ts';
+import { registerCallLegs } from './objects/callLegs.ts';
+import { registerCalls } from './objects/calls.ts';
+import { registerParticipants } from './objects/participants.ts';
+import { registerCoSpaceBulk } from './objects/coSpaceBulk.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
+import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
+import { registerSystemConfig } from './objects/systemConfig.ts';
+import { registerUsers } from './objects/users.ts';
 
 export interface ApiCredentials {
   readonly user: string;
@@ -31,6 +43,18 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerSystemStatus,
   registerCallBridges,
   registerCoSpaces,
+  registerConfigObjects,
+  registerAccessMethods,
+  registerCoSpaceUsers,
+  registerUsers,
+  registerSystemConfig,
+  registerAccessQuery,
+  registerCdrReceivers,
+  registerSystemAlarms,
+  registerCalls,
+  registerCallLegs,
+  registerParticipants,
+  registerCoSpaceBulk,
 ];
 
 function safeEqual(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
 /** SQL for coSpaces and the uri / callId namespace they share with access methods. */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { fromFlag, toFlag } from '../../shared/database.ts';
+import { dialectOf, fromFlag, toFlag } from '../../shared/database.ts';
 import type { CoSpace } from '../domain/coSpace.ts';
 import type { BridgeDatabase, CoSpaceTable } from './schema.ts';
 
@@ -133,15 +133,23 @@ export class CoSpaceStore {
     }
     if (filter.tenant !== undefined) query = query.where('tenant', '=', filter.tenant);
     if (filter.callLegProfile !== undefined) query = query.where('call_leg_profile', '=', filter.callLegProfile);
-    const countRow = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const unfiltered = (filter.filter === undefined || filter.filter === '') && filter.tenant === undefined && filter.callLegProfile === undefined;
+    // Unfiltered, the trigger-kept counter answers at once; filtered lists count their matches.
+    const countRow = unfiltered
+      ? await this.db.selectFrom('co_space_count').select('n').where('id', '=', 1).executeTakeFirstOrThrow()
+      : await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const total = Number(countRow.n);
     if (limit === 0 || offset >= total) return { total, items: [] };
-    const rows = await query
-      .select(['id', 'name', 'uri', 'secondary_uri', 'call_id', 'tenant', 'auto_generated'])
-      .orderBy('seq')
-      .limit(limit)
-      .offset(offset)
-      .execute();
+    let page = query.select(['id', 'name', 'uri', 'secondary_uri', 'call_id', 'tenant', 'auto_generated']).orderBy('seq').limit(limit);
+    if (unfiltered && offset > 0) {
+      // Deep pages: find the page's first seq by walking a narrow index, not the full rows OFFSET skips.
+      const first = await this.#seqAtOffset(offset);
+      if (first === undefined) return { total, items: [] };
+      page = page.where('seq', '>=', first);
+    } else {
+      page = page.offset(offset);
+    }
+    const rows = await page.execute();
     return {
       total,
       items: rows.map((r) => ({
@@ -156,38 +164,43 @@ export class CoSpaceStore {
     };
   }
 
-  /** The coSpace other than `except` that owns `uri` as uri, secondaryUri or through an access method. */
-  async uriOwner(uri: string, except: string | undefined): Promise<string | undefined> {
-    const other = except ?? '';
-    const direct = await this.db
-      .selectFrom('co_space')
-      .select('id')
-      .where((eb) => eb.or([eb('uri', '=', uri), eb('secondary_uri', '=', uri)]))
-      .where('id', '!=', other)
-      .executeTakeFirst();
-    if (direct) return direct.id;
-    const viaAccess = await this.db
-      .selectFrom('access_method')
-      .select('co_space')
-      .where('uri', '=', uri)
-      .where('co_space', '!=', other)
-      .executeTakeFirst();
-    return viaAccess?.co_space;
+  async #seqAtOffset(offset: number): Promise<number | undefined> {
+    // On SQLite `seq` is the rowid: the table itself is ordered by it but holds whole rows, so walk
+    // the separate one-column index (migration 0005). Postgres walks its primary-key index.
+    const via = dialectOf(this.db) === 'sqlite' ? sql.raw('indexed by co_space_seq') : sql.raw('');
+    const result = await sql<{ seq: number }>`select seq from co_space ${via} order by seq limit 1 offset ${offset}`.execute(this.db);
+    const seq = result.rows[0]?.seq;
+    return seq;
   }
 
-  async callIdOwner(callId: string, except: string | undefined): Promise<string | undefined> {
+  /** The coSpace other than `except` that owns `uri` as uri, secondaryUri or through an access method. */
+  uriOwner(uri: string, except: string | undefined): Promise<string | undefined> {
+    return this.#owner(['uri', 'secondary_uri'], 'uri', uri, except);
+  }
+
+  /** The coSpace other than `except` that owns `callId` itself or through an access method. */
+  callIdOwner(callId: string, except: string | undefined): Promise<string | undefined> {
+    return this.#owner(['call_id'], 'call_id', callId, except);
+  }
+
+  async #owner(
+    coSpaceColumns: ReadonlyArray<'uri' | 'secondary_uri' | 'call_id'>,
+    accessMethodColumn: 'uri' | 'call_id',
+    value: string,
+    except: string | undefined,
+  ): Promise<string | undefined> {
     const other = except ?? '';
     const direct = await this.db
       .selectFrom('co_space')
       .select('id')
-      .where('call_id', '=', callId)
+      .where((eb) => eb.or(coSpaceColumns.map((column) => eb(column, '=', value))))
       .where('id', '!=', other)
       .executeTakeFirst();
     if (direct) return direct.id;
     const viaAccess = await this.db
       .selectFrom('access_method')
       .select('co_space')
-      .where('call_id', '=', callId)
+      .where(accessMethodColumn, '=', value)
       .where('co_space', '!=', other)
       .executeTakeFirst();
     return viaAccess?.co_space;
