@@ -8,6 +8,7 @@ import { parseListen } from './shared/listen.ts';
 import { readFile } from 'node:fs/promises';
 import { startBridge, type SimConfig } from './bridge/server.ts';
 import { simConfigSchema } from './bridge/sim/plugin.ts';
+import { startCollector } from './collector/server.ts';
 import { startSystem } from './up.ts';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -32,6 +33,18 @@ bridge options:
                             endpoint behaviours, media); off by default
   --sim-user USER --sim-password PASS   its own credentials (or SWITCHBOARD_SIM_USER / SWITCHBOARD_SIM_PASSWORD)
   --sim-config FILE         endpoint behaviours to load at start: {"endpoints": [{"pattern": "busy@*", "outcome": "busy"}, ...]}
+
+collector options:
+  --listen HOST:PORT        plain HTTP listener for CDR posts and the query API (default 127.0.0.1:8081)
+  --tls-listen HOST:PORT    HTTPS listener (self-signed certificate kept in the data directory)
+  --tls-cert FILE --tls-key FILE   certificate for the HTTPS listener
+  --database URL            sqlite:PATH (default sqlite:./data/collector.db), postgres://...
+  --api-user USER --api-password PASS   query API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
+  --ingest-user USER --ingest-password PASS   require HTTP Basic auth on CDR posts
+  --ingest-token TOKEN      require ?token=TOKEN on the receiver URI (either form is accepted when both are set)
+  --retention-days N        drop records older than N days (checked hourly; default: keep)
+  --sqlite-sync full|normal SQLite durability of an acknowledged post (default full: survives power loss)
+  --data DIR                data directory (default ./data)
 
 up options:
   --data DIR                data directory (default ./data): bridge.db, collector.db, scheduler.db,
@@ -107,6 +120,65 @@ async function runBridge(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function runCollector(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listen: { type: 'string' },
+      'tls-listen': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      database: { type: 'string' },
+      'api-user': { type: 'string' },
+      'api-password': { type: 'string' },
+      'ingest-user': { type: 'string' },
+      'ingest-password': { type: 'string' },
+      'ingest-token': { type: 'string' },
+      'retention-days': { type: 'string' },
+      'sqlite-sync': { type: 'string' },
+      data: { type: 'string' },
+    },
+    strict: true,
+  });
+  const credentials = credentialsFrom(values);
+  if (!credentials) {
+    io.err('switchboard collector: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the query API does not run open.');
+    return 2;
+  }
+  if ((values['ingest-user'] === undefined) !== (values['ingest-password'] === undefined)) {
+    io.err('switchboard collector: --ingest-user and --ingest-password go together.');
+    return 2;
+  }
+  const retentionDays = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
+  if (retentionDays !== undefined && (!Number.isInteger(retentionDays) || retentionDays < 1)) {
+    io.err('switchboard collector: --retention-days takes a whole number of days (1 or more).');
+    return 2;
+  }
+  const sync = values['sqlite-sync']?.toUpperCase();
+  if (sync !== undefined && sync !== 'FULL' && sync !== 'NORMAL') {
+    io.err('switchboard collector: --sqlite-sync takes full or normal.');
+    return 2;
+  }
+  const dataDir = values.data ?? './data';
+  const collector = await startCollector({
+    database: values.database ?? `sqlite:${join(dataDir, 'collector.db')}`,
+    dataDir,
+    credentials,
+    ingestAuth: { user: values['ingest-user'], password: values['ingest-password'], token: values['ingest-token'] },
+    listen: values.listen !== undefined ? parseListen(values.listen) : values['tls-listen'] !== undefined ? undefined : parseListen('127.0.0.1:8081'),
+    tlsListen: values['tls-listen'] !== undefined ? parseListen(values['tls-listen'], '--tls-listen') : undefined,
+    tlsCertFile: values['tls-cert'],
+    tlsKeyFile: values['tls-key'],
+    retentionDays,
+    sqliteSynchronous: sync,
+  });
+  if (collector.httpUrl !== undefined) io.out(`listening on ${collector.httpUrl}`);
+  if (collector.httpsUrl !== undefined) io.out(`listening on ${collector.httpsUrl}`);
+  await untilSignal();
+  await collector.close();
+  return 0;
+}
+
 /** The simulator's settings from `--sim*` flags (or env); a string is the reason they are unusable. */
 export async function simConfigFrom(values: {
   sim?: boolean | undefined;
@@ -166,6 +238,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   bridge: runBridge,
+  collector: runCollector,
   up: runUp,
 };
 

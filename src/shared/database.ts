@@ -46,6 +46,12 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
 export interface Database<DB> {
   readonly db: Kysely<DB>;
   readonly dialect: DialectName;
+  /**
+   * The SQLite handle under `db` (SQLite only), for hot paths that need cached prepared statements.
+   * Use it only while holding a kysely connection (`db.connection().execute(...)`), which serialises
+   * it with every kysely query.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
   readonly location: DatabaseLocation;
   close(): Promise<void>;
 }
@@ -69,7 +75,7 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', location, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', location, sqlite, close: () => db.destroy() };
   }
   const schema = location.schema;
   if (schema !== undefined && !SCHEMA_RE.test(schema)) throw new Error(`invalid schema name "${schema}"`);

@@ -1,0 +1,207 @@
+/**
+ * Tolerant parsing of a CDR post (cdr.md §2): one `<records session callBridge?>` document with any
+ * number of `<record>` elements. Pretty-printing, unknown elements and attributes, unknown record
+ * types and a missing `callBridge` (single node) are all accepted. What cannot be stored safely is
+ * refused as a whole: malformed XML, a root other than `<records>`, no session, a record without
+ * type or without any index. Each record keeps its XML exactly as sent (the bytes of its `<record>`
+ * element), so nothing the bridge sent is lost.
+ */
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { collectorErrors } from '../errors.ts';
+import type { XmlElement } from '../model/element.ts';
+
+export interface ParsedRecord {
+  /** 1-based position in the post (for error messages). */
+  readonly position: number;
+  readonly type: string;
+  readonly time: string | null;
+  readonly timeMs: number | null;
+  readonly recordIndex: number | null;
+  readonly correlatorIndex: number | null;
+  readonly numPreceedingRecordsMissing: number | null;
+  /** The record's body element (`<call>`, `<callLeg>`, `<recording>`, `<streaming>`, or unknown). */
+  readonly body: XmlElement | undefined;
+  /** The `<record>` element as XML. */
+  readonly raw: string;
+}
+
+export interface ParsedPost {
+  readonly session: string;
+  readonly callBridge: string | null;
+  readonly records: readonly ParsedRecord[];
+}
+
+type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  processEntities: true,
+  htmlEntities: false,
+});
+
+// XMLBuilder/XMLValidator still ship in fast-xml-parser 5 (marked deprecated in favour of separate
+// packages that are not dependencies of this project).
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+const builder = new XMLBuilder({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  suppressEmptyNode: true,
+});
+
+function nodeName(node: OrderedNode): string | undefined {
+  for (const key of Object.keys(node)) if (key !== ':@') return key;
+  return undefined;
+}
+
+function toElement(node: OrderedNode): XmlElement | undefined {
+  const name = nodeName(node);
+  if (name === undefined || name === '#text' || name.startsWith('?') || name === '#comment') return undefined;
+  const content = node[name];
+  const children: XmlElement[] = [];
+  const texts: string[] = [];
+  if (Array.isArray(content)) {
+    for (const item of content as OrderedNode[]) {
+      const text = item['#text'];
+      if (typeof text === 'string' || typeof text === 'number' || typeof text === 'boolean') texts.push(String(text));
+      else {
+        const c = toElement(item);
+        if (c) children.push(c);
+      }
+    }
+  }
+  return { name, attributes: node[':@'] ?? {}, text: texts.join('').trim(), children };
+}
+
+const INTEGER_RE = /^\s*\d{1,15}\s*$/;
+
+function indexAttribute(position: number, attributes: Record<string, string>, name: string): number | null {
+  const value = attributes[name];
+  if (value === undefined || value.trim() === '') return null;
+  if (!INTEGER_RE.test(value)) throw collectorErrors.invalidRecordAttribute(position, name, value);
+  return Number(value);
+}
+
+/** Skips a comment, CDATA section, processing instruction or declaration at `at`; returns the index after it. */
+function skipMarkup(xml: string, at: number): number | undefined {
+  const ends: [string, string][] = [['<!--', '-->'], ['<![CDATA[', ']]>'], ['<?', '?>'], ['<!', '>']];
+  for (const [open, close] of ends) {
+    if (xml.startsWith(open, at)) {
+      const end = xml.indexOf(close, at + open.length);
+      return end < 0 ? xml.length : end + close.length;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The exact text of each `<record>` child of the root, in order. Runs on validated XML only, so a
+ * small scanner suffices: tags are found respecting quoted attribute values, and comments/CDATA
+ * are skipped.
+ */
+export function recordSlices(xml: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let recordStart = -1;
+  let i = 0;
+  for (;;) {
+    const lt = xml.indexOf('<', i);
+    if (lt < 0) break;
+    const skipped = skipMarkup(xml, lt);
+    if (skipped !== undefined) {
+      i = skipped;
+      continue;
+    }
+    let j = lt + 1;
+    let quote = '';
+    for (; j < xml.length; j++) {
+      const ch = xml[j];
+      if (quote !== '') {
+        if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '>') break;
+    }
+    const closing = xml[lt + 1] === '/';
+    const selfClosing = xml[j - 1] === '/';
+    const name = /^<\/?([^\s/>]+)/.exec(xml.slice(lt, Math.min(j + 1, lt + 64)))?.[1];
+    if (closing) {
+      depth -= 1;
+      if (recordStart >= 0 && depth === 1) {
+        out.push(xml.slice(recordStart, j + 1));
+        recordStart = -1;
+      }
+    } else {
+      if (depth === 1 && name === 'record') {
+        if (selfClosing) out.push(xml.slice(lt, j + 1));
+        else recordStart = lt;
+      }
+      if (!selfClosing) depth += 1;
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Parses one post. Throws a CollectorError (400) when nothing of it may be stored. */
+export function parseCdrPost(xml: string): ParsedPost {
+  if (xml.trim() === '') throw collectorErrors.emptyBody();
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw collectorErrors.malformedXml(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  const tree = parser.parse(xml) as OrderedNode[];
+  const roots = tree.filter((n) => {
+    const name = nodeName(n);
+    return name !== undefined && name !== '#text' && !name.startsWith('?') && name !== '#comment';
+  });
+  const rootNode = roots[0];
+  if (!rootNode) throw collectorErrors.malformedXml('no root element');
+  const rootName = nodeName(rootNode) ?? '';
+  if (rootName !== 'records') throw collectorErrors.wrongRoot(rootName);
+  const rootAttributes = rootNode[':@'] ?? {};
+  const session = rootAttributes['session']?.trim();
+  if (session === undefined || session === '') throw collectorErrors.missingSession();
+  const callBridge = rootAttributes['callBridge']?.trim();
+  const records: ParsedRecord[] = [];
+  const recordNodes = ((rootNode['records'] ?? []) as OrderedNode[]).filter((node) => nodeName(node) === 'record');
+  const slices = recordSlices(xml);
+  const exact = slices.length === recordNodes.length;
+  for (const node of recordNodes) {
+    const position = records.length + 1;
+    const attributes = node[':@'] ?? {};
+    const type = attributes['type']?.trim();
+    if (type === undefined || type === '') throw collectorErrors.recordWithoutType(position);
+    const recordIndex = indexAttribute(position, attributes, 'recordIndex');
+    const correlatorIndex = indexAttribute(position, attributes, 'correlatorIndex');
+    if (recordIndex === null && correlatorIndex === null) throw collectorErrors.recordWithoutIndex(position);
+    const time = attributes['time']?.trim() ?? null;
+    const parsedTime = time === null ? Number.NaN : Date.parse(time);
+    const element = toElement(node);
+    records.push({
+      position,
+      type,
+      time,
+      timeMs: Number.isFinite(parsedTime) ? parsedTime : null,
+      recordIndex,
+      correlatorIndex,
+      numPreceedingRecordsMissing: indexAttribute(position, attributes, 'numPreceedingRecordsMissing'),
+      body: element?.children[0],
+      // The exact bytes sent; re-serialised only if the scanner and the parser ever disagree.
+      raw: exact ? (slices[position - 1] ?? '') : (builder.build([node])),
+    });
+  }
+  return { session, callBridge: callBridge === undefined || callBridge === '' ? null : callBridge, records };
+}
+
+/** Re-reads one stored `<record>` (its raw XML) into its body element: used to re-merge out-of-order arrivals. */
+export function parseStoredRecord(raw: string): XmlElement | undefined {
+  const tree = parser.parse(raw) as OrderedNode[];
+  const node = tree.find((n) => nodeName(n) === 'record');
+  return node ? toElement(node)?.children[0] : undefined;
+}

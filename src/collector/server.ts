@@ -1,0 +1,133 @@
+/**
+ * A running CDR collector: storage opened and migrated, the receiver (POST anywhere outside
+ * /api/v1) and the query API served over HTTP and/or HTTPS, retention on a schedule.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { urlOf, type ListenAddress } from '../shared/listen.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { loadOrCreateTls } from '../shared/tls.ts';
+import { registerQueryApi, type ApiCredentials } from './api/routes.ts';
+import { CollectorError, collectorErrors } from './errors.ts';
+import { GroupCommitter } from './ingest/committer.ts';
+import { registerReceiver, type IngestAuth } from './ingest/receive.ts';
+import { RetentionSchedule } from './retention.ts';
+import { CollectorStorage } from './store/index.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export interface CollectorConfig {
+  readonly database: string;
+  readonly dataDir: string;
+  readonly credentials: ApiCredentials;
+  readonly ingestAuth?: IngestAuth | undefined;
+  /** Plain HTTP listener; omitted = none (unless no TLS listener either: then 127.0.0.1:0). */
+  readonly listen?: ListenAddress | undefined;
+  readonly tlsListen?: ListenAddress | undefined;
+  readonly tlsCertFile?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
+  /** Drop records older than this many days; undefined = keep forever. */
+  readonly retentionDays?: number | undefined;
+  readonly retentionIntervalMs?: number | undefined;
+  readonly sqliteSynchronous?: 'FULL' | 'NORMAL' | undefined;
+  /** Largest CDR post accepted (bytes). */
+  readonly bodyLimit?: number | undefined;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface RunningCollector {
+  readonly storage: CollectorStorage;
+  readonly httpUrl: string | undefined;
+  readonly httpsUrl: string | undefined;
+  /** HTTPS when served, else HTTP. */
+  readonly url: string;
+  readonly retention: RetentionSchedule | undefined;
+  close(): Promise<void>;
+}
+
+function createApp(
+  storage: CollectorStorage,
+  committer: GroupCommitter,
+  config: CollectorConfig,
+  clock: Clock,
+  logger: Logger,
+  https?: { cert: string; key: string },
+): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.bodyLimit ?? 32 * 1024 * 1024,
+    keepAliveTimeout: 65_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error: FastifyError | CollectorError, _request, reply) => {
+    let failure: CollectorError;
+    if (error instanceof CollectorError) failure = error;
+    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      failure = collectorErrors.badRequest(error.statusCode, error.message);
+    } else {
+      logger.error({ err: error }, 'collector request failed');
+      failure = collectorErrors.internal();
+    }
+    void reply.code(failure.status).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const failure = collectorErrors.notFound(`${request.method} ${request.url.split('?')[0] ?? ''}`);
+    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
+  });
+  registerQueryApi(app, API_PREFIX, { storage, clock, credentials: config.credentials });
+  registerReceiver(app, { committer, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
+  return app;
+}
+
+export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
+  const clock = config.clock ?? systemClock;
+  const logger = config.logger ?? createLogger({ name: 'collector' });
+  const storage = await CollectorStorage.open(config.database, { sqliteSynchronous: config.sqliteSynchronous ?? 'FULL' });
+  const committer = new GroupCommitter(storage.ingest);
+  const apps: FastifyInstance[] = [];
+  let retention: RetentionSchedule | undefined;
+  try {
+    const httpListen = config.listen ?? (config.tlsListen ? undefined : { host: '127.0.0.1', port: 0 });
+    let httpUrl: string | undefined;
+    let httpsUrl: string | undefined;
+    if (httpListen) {
+      const app = createApp(storage, committer, config, clock, logger);
+      apps.push(app);
+      await app.listen({ host: httpListen.host, port: httpListen.port });
+      httpUrl = urlOf('http', app.server.address());
+    }
+    if (config.tlsListen) {
+      const tls = await loadOrCreateTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir });
+      const app = createApp(storage, committer, config, clock, logger, tls);
+      apps.push(app);
+      await app.listen({ host: config.tlsListen.host, port: config.tlsListen.port });
+      httpsUrl = urlOf('https', app.server.address());
+    }
+    if (config.retentionDays !== undefined) {
+      retention = new RetentionSchedule(storage.reports, clock, logger, config.retentionDays, config.retentionIntervalMs);
+      retention.start();
+    }
+    return {
+      storage,
+      httpUrl,
+      httpsUrl,
+      url: httpsUrl ?? httpUrl ?? '',
+      retention,
+      async close() {
+        retention?.stop();
+        for (const app of apps) await app.close();
+        await committer.idle();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    retention?.stop();
+    for (const app of apps) await app.close();
+    await storage.close();
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+/** The collector's migrations (table `collector_migration`), one set for SQLite and Postgres. */
+import type { Migration } from 'kysely';
+import type { DialectName } from '../../../shared/database.ts';
+import { initial } from './0001_initial.ts';
+
+export function collectorMigrations(dialect: DialectName): Record<string, Migration> {
+  const factories: Record<string, (dialect: DialectName) => Migration> = {
+    '0001_initial': initial,
+  };
+  return Object.fromEntries(Object.entries(factories).map(([name, make]) => [name, make(dialect)]));
+}

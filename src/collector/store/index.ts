@@ -1,0 +1,54 @@
+/**
+ * The collector's storage: one database (SQLite or Postgres), migrated with the `collector`
+ * migration table, and the stores that hold its SQL.
+ */
+import { CamelCasePlugin, type Kysely } from 'kysely';
+import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
+import { collectorMigrations } from '../storage/migrations/index.ts';
+import { IngestStore } from './ingestStore.ts';
+import { QueryStore } from './queryStore.ts';
+import { ReportStore } from './reportStore.ts';
+import type { CollectorDb } from './schema.ts';
+
+export interface StorageOptions {
+  /**
+   * SQLite durability of an acknowledged post. FULL (default) syncs the WAL on every commit, so a
+   * 200 survives power loss; NORMAL survives a process crash only.
+   */
+  readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Postgres connections (ingest commits one group at a time; the rest serve queries). */
+  readonly poolSize?: number;
+}
+
+export class CollectorStorage {
+  readonly db: Kysely<CollectorDb>;
+  readonly dialect: DialectName;
+  readonly ingest: IngestStore;
+  readonly query: QueryStore;
+  readonly reports: ReportStore;
+  readonly #database: Database<CollectorDb>;
+
+  private constructor(database: Database<CollectorDb>) {
+    this.#database = database;
+    this.dialect = database.dialect;
+    this.db = database.db.withPlugin(new CamelCasePlugin());
+    this.ingest = new IngestStore(this.db, database.sqlite);
+    this.query = new QueryStore(this.db, this.dialect);
+    this.reports = new ReportStore(this.db, this.dialect);
+  }
+
+  static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {
+    const database = await openDatabase<CollectorDb>(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'FULL', poolSize: options.poolSize ?? 5 });
+    try {
+      await migrateToLatest(database, 'collector', collectorMigrations(database.dialect));
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return new CollectorStorage(database);
+  }
+
+  close(): Promise<void> {
+    return this.#database.close();
+  }
+}

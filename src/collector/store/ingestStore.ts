@@ -1,0 +1,500 @@
+/**
+ * Committing CDR posts: every new record stored once (duplicates by (session, correlatorIndex), or
+ * recordIndex when a record has no correlatorIndex, are counted and skipped), per-session counters,
+ * and the normalised calls, call legs, recordings and streamings updated, all in ONE transaction per
+ * group of posts. The caller answers 200 only after `commit` resolves.
+ *
+ * The steps are the same on both dialects (the pure functions below); only loading and saving
+ * differ: kysely on Postgres, cached prepared statements on SQLite's own handle (the ingest hot
+ * path: building and preparing large multi-row statements for every post cost more than the
+ * inserts themselves).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { parseStoredRecord } from '../ingest/parse.ts';
+import { applyCallRecord, type CallRow } from '../model/call.ts';
+import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '../model/callLeg.ts';
+import type { XmlElement } from '../model/element.ts';
+import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
+import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
+import { callFromTable, callToTable, legFromTable, legToTable } from './rows.ts';
+import type { CallLegTable, CallTable, CdrRecordTable, CollectorDb, MediaSessionTable } from './schema.ts';
+
+export interface RecordInput {
+  readonly type: string;
+  readonly timeMs: number | null;
+  readonly recordIndex: number | null;
+  readonly correlatorIndex: number | null;
+  readonly numPreceedingRecordsMissing: number | null;
+  readonly body: XmlElement | undefined;
+  readonly raw: string;
+}
+
+export interface PostInput {
+  readonly session: string;
+  readonly callBridge: string | null;
+  /** The receiver URI's query string the post came with (e.g. `system_id=cms1`), secrets removed. */
+  readonly source: string | null;
+  readonly receivedMs: number;
+  readonly records: readonly RecordInput[];
+}
+
+export interface PostOutcome {
+  readonly received: number;
+  readonly stored: number;
+  readonly duplicates: number;
+}
+
+type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type RecordRow = Omit<CdrRecordTable, 'seq'>;
+
+const INSERT_CHUNK = 200;
+const UPSERT_CHUNK = 100;
+
+interface Candidate {
+  readonly postIndex: number;
+  readonly key: string;
+  readonly row: RecordRow;
+  readonly record: RecordInput;
+}
+
+interface SessionTally {
+  session: string;
+  callBridge: string | null;
+  source: string | null;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  posts: number;
+  records: number;
+  correlatedRecords: number;
+  duplicates: number;
+  declaredMissing: number;
+  minCorrelator: number | null;
+  maxCorrelator: number | null;
+}
+
+interface Work {
+  readonly kind: ObjectKind;
+  readonly id: string;
+  readonly record: ModelRecord;
+}
+
+/** The rows a group of posts touches, loaded before merging and saved after. */
+interface Loaded {
+  readonly calls: Map<string, CallRow>;
+  readonly legs: Map<string, CallLegRow>;
+  readonly media: Map<string, MediaSessionRow>;
+}
+
+interface StoredLegRecord {
+  objectId: string;
+  type: string;
+  session: string;
+  callBridge: string | null;
+  timeMs: number;
+  keyIndex: number;
+  raw: string;
+}
+
+// ---- the steps, dialect-free ----------------------------------------------------------------
+
+function keyOf(session: string, kind: string, index: number): string {
+  return `${session}\u0000${kind}\u0000${index}`;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** One candidate row per distinct record of the group (a record repeated within the group is a duplicate). */
+function buildCandidates(posts: readonly PostInput[]): Candidate[] {
+  const seen = new Set<string>();
+  const candidates: Candidate[] = [];
+  posts.forEach((post, postIndex) => {
+    for (const record of post.records) {
+      const keyKind = record.correlatorIndex !== null ? 'c' : 'r';
+      const keyIndex = record.correlatorIndex ?? record.recordIndex ?? 0;
+      const key = keyOf(post.session, keyKind, keyIndex);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      candidates.push({
+        postIndex,
+        key,
+        record,
+        row: {
+          session: post.session,
+          keyKind,
+          keyIndex,
+          correlatorIndex: record.correlatorIndex,
+          recordIndex: record.recordIndex,
+          numPrecedingMissing: record.numPreceedingRecordsMissing,
+          type: record.type,
+          timeMs: record.timeMs ?? post.receivedMs,
+          callBridge: post.callBridge,
+          source: post.source,
+          objectId: objectIdOf(record.body),
+          raw: record.raw,
+          receivedMs: post.receivedMs,
+        },
+      });
+    }
+  });
+  return candidates;
+}
+
+function outcomesFor(posts: readonly PostInput[], fresh: readonly Candidate[]): PostOutcome[] {
+  const outcomes = posts.map((post) => ({ received: post.records.length, stored: 0, duplicates: 0 }));
+  for (const c of fresh) {
+    const outcome = outcomes[c.postIndex];
+    if (outcome) outcome.stored += 1;
+  }
+  for (const outcome of outcomes) outcome.duplicates = outcome.received - outcome.stored;
+  return outcomes;
+}
+
+function sessionTallies(posts: readonly PostInput[], outcomes: readonly PostOutcome[], fresh: readonly Candidate[]): SessionTally[] {
+  const tallies = new Map<string, SessionTally>();
+  posts.forEach((post, i) => {
+    let t = tallies.get(post.session);
+    if (!t) {
+      t = {
+        session: post.session,
+        callBridge: post.callBridge,
+        source: post.source,
+        firstSeenMs: post.receivedMs,
+        lastSeenMs: post.receivedMs,
+        posts: 0,
+        records: 0,
+        correlatedRecords: 0,
+        duplicates: 0,
+        declaredMissing: 0,
+        minCorrelator: null,
+        maxCorrelator: null,
+      };
+      tallies.set(post.session, t);
+    }
+    t.posts += 1;
+    t.duplicates += outcomes[i]?.duplicates ?? 0;
+    t.lastSeenMs = Math.max(t.lastSeenMs, post.receivedMs);
+  });
+  for (const c of fresh) {
+    const t = tallies.get(c.row.session);
+    if (!t) continue;
+    t.records += 1;
+    t.declaredMissing += c.row.numPrecedingMissing ?? 0;
+    const ci = c.row.correlatorIndex;
+    if (ci !== null) {
+      t.correlatedRecords += 1;
+      t.minCorrelator = t.minCorrelator === null ? ci : Math.min(t.minCorrelator, ci);
+      t.maxCorrelator = t.maxCorrelator === null ? ci : Math.max(t.maxCorrelator, ci);
+    }
+  }
+  return [...tallies.values()];
+}
+
+/** The model records of the newly stored records, in arrival order. */
+function modelWork(posts: readonly PostInput[], fresh: readonly Candidate[]): Work[] {
+  const work: Work[] = [];
+  for (const c of fresh) {
+    const kind = objectKindOf(c.row.type);
+    const id = c.row.objectId;
+    if (kind === undefined || id === null) continue; // kept raw; not modelled
+    work.push({
+      kind,
+      id,
+      record: {
+        type: c.row.type,
+        session: c.row.session,
+        callBridge: posts[c.postIndex]?.callBridge ?? null,
+        timeMs: c.row.timeMs,
+        order: c.row.keyIndex,
+        body: c.record.body,
+      },
+    });
+  }
+  return work;
+}
+
+function idsOf(work: readonly Work[], kinds: readonly ObjectKind[]): string[] {
+  return [...new Set(work.filter((w) => kinds.includes(w.kind)).map((w) => w.id))];
+}
+
+/** Merges the work into the loaded rows; returns the legs that must be rebuilt from all their records. */
+function applyWork(work: readonly Work[], loaded: Loaded): Set<string> {
+  const refold = new Set<string>();
+  for (const w of work) {
+    if (w.kind === 'call') loaded.calls.set(w.id, applyCallRecord(loaded.calls.get(w.id), w.id, w.record));
+    else if (w.kind === 'callLeg') {
+      const current = loaded.legs.get(w.id);
+      if (current && isOutOfOrder(current, w.record)) refold.add(w.id);
+      loaded.legs.set(w.id, applyCallLegRecord(current, w.id, w.record));
+    } else loaded.media.set(w.id, applyMediaRecord(loaded.media.get(w.id), w.id, w.record));
+  }
+  return refold;
+}
+
+/** Rebuilds legs from all their stored records (a record older than one already merged arrived). */
+function foldLegs(rows: readonly StoredLegRecord[]): Map<string, CallLegRow> {
+  const byLeg = new Map<string, ModelRecord[]>();
+  for (const r of rows) {
+    const list = byLeg.get(r.objectId) ?? [];
+    list.push({ type: r.type, session: r.session, callBridge: r.callBridge, timeMs: r.timeMs, order: r.keyIndex, body: parseStoredRecord(r.raw) });
+    byLeg.set(r.objectId, list);
+  }
+  const out = new Map<string, CallLegRow>();
+  for (const [id, records] of byLeg) {
+    const row = foldCallLeg(id, records);
+    if (row) out.set(id, row);
+  }
+  return out;
+}
+
+function rowsToSave(work: readonly Work[], loaded: Loaded): { calls: CallTable[]; legs: CallLegTable[]; media: MediaSessionTable[] } {
+  return {
+    calls: idsOf(work, ['call']).map((id) => callToTable(loaded.calls.get(id) as CallRow)),
+    legs: idsOf(work, ['callLeg']).map((id) => legToTable(loaded.legs.get(id) as CallLegRow)),
+    media: idsOf(work, ['recording', 'streaming']).map((id) => loaded.media.get(id) as MediaSessionTable),
+  };
+}
+
+/** The SQLite statement's update clause (the kysely path spells the same in its builder). */
+const SESSION_UPSERT_SET = `
+  call_bridge = coalesce(excluded.call_bridge, cdr_session.call_bridge),
+  source = coalesce(excluded.source, cdr_session.source),
+  last_seen_ms = excluded.last_seen_ms,
+  posts = cdr_session.posts + excluded.posts,
+  records = cdr_session.records + excluded.records,
+  correlated_records = cdr_session.correlated_records + excluded.correlated_records,
+  duplicates = cdr_session.duplicates + excluded.duplicates,
+  declared_missing = cdr_session.declared_missing + excluded.declared_missing,
+  min_correlator = CASE WHEN cdr_session.min_correlator IS NULL OR excluded.min_correlator < cdr_session.min_correlator THEN excluded.min_correlator ELSE cdr_session.min_correlator END,
+  max_correlator = CASE WHEN cdr_session.max_correlator IS NULL OR excluded.max_correlator > cdr_session.max_correlator THEN excluded.max_correlator ELSE cdr_session.max_correlator END`;
+
+const RECORD_COLUMNS: readonly (keyof RecordRow)[] = [
+  'session',
+  'keyKind',
+  'keyIndex',
+  'correlatorIndex',
+  'recordIndex',
+  'numPrecedingMissing',
+  'type',
+  'timeMs',
+  'callBridge',
+  'source',
+  'objectId',
+  'raw',
+  'receivedMs',
+];
+const SESSION_COLUMNS: readonly (keyof SessionTally)[] = [
+  'session',
+  'callBridge',
+  'source',
+  'firstSeenMs',
+  'lastSeenMs',
+  'posts',
+  'records',
+  'correlatedRecords',
+  'duplicates',
+  'declaredMissing',
+  'minCorrelator',
+  'maxCorrelator',
+];
+
+const snakeCache = new Map<string, string>();
+function snake(name: string): string {
+  let out = snakeCache.get(name);
+  if (out === undefined) {
+    out = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    snakeCache.set(name, out);
+  }
+  return out;
+}
+
+const camelCache = new Map<string, string>();
+function camelRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    let name = camelCache.get(key);
+    if (name === undefined) {
+      name = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+      camelCache.set(key, name);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+// ---- the store ----------------------------------------------------------------------------
+
+export class IngestStore {
+  readonly #db: Kysely<CollectorDb>;
+  readonly #sqlite: BetterSqlite3.Database | undefined;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(db: Kysely<CollectorDb>, sqlite?: BetterSqlite3.Database) {
+    this.#db = db;
+    this.#sqlite = sqlite;
+  }
+
+  /** Commits a group of posts in one transaction; one outcome per post, in order. */
+  commit(posts: readonly PostInput[]): Promise<PostOutcome[]> {
+    const sqlite = this.#sqlite;
+    if (sqlite) {
+      // Holding a kysely connection serialises this with every other query on the handle.
+      return this.#db.connection().execute(() => Promise.resolve(sqlite.transaction(() => this.#commitSqlite(posts))()));
+    }
+    return this.#db.transaction().execute((trx) => this.#commitKysely(trx as unknown as AnyTrx, posts));
+  }
+
+  // ---- SQLite: synchronous, cached prepared statements
+
+  #statement(text: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = (this.#sqlite as BetterSqlite3.Database).prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  #upsertSqlite(table: string, rows: readonly object[]): void {
+    const first = rows[0];
+    if (first === undefined) return;
+    const columns = Object.keys(first);
+    const names = columns.map(snake);
+    const statement = this.#statement(
+      `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${names
+        .filter((n) => n !== 'id')
+        .map((n) => `${n} = excluded.${n}`)
+        .join(', ')}`,
+    );
+    for (const row of rows) statement.run(...columns.map((c) => (row as Record<string, unknown>)[c]));
+  }
+
+  #loadSqlite(table: string, ids: readonly string[]): Record<string, unknown>[] {
+    const statement = this.#statement(`SELECT * FROM ${table} WHERE id = ?`);
+    const out: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const row = statement.get(id) as Record<string, unknown> | undefined;
+      if (row) out.push(camelRow(row));
+    }
+    return out;
+  }
+
+  #commitSqlite(posts: readonly PostInput[]): PostOutcome[] {
+    const candidates = buildCandidates(posts);
+    const insert = this.#statement(
+      `INSERT INTO cdr_record (${RECORD_COLUMNS.map(snake).join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (session, key_kind, key_index) DO NOTHING`,
+    );
+    const fresh = candidates.filter((c) => insert.run(...RECORD_COLUMNS.map((k) => c.row[k])).changes === 1);
+    const outcomes = outcomesFor(posts, fresh);
+    const upsertSession = this.#statement(
+      `INSERT INTO cdr_session (${SESSION_COLUMNS.map(snake).join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (session) DO UPDATE SET ${SESSION_UPSERT_SET}`,
+    );
+    for (const t of sessionTallies(posts, outcomes, fresh)) upsertSession.run(...SESSION_COLUMNS.map((k) => t[k]));
+    const work = modelWork(posts, fresh);
+    if (work.length === 0) return outcomes;
+    const loaded: Loaded = {
+      calls: new Map(this.#loadSqlite('call', idsOf(work, ['call'])).map((r) => [r['id'] as string, callFromTable(r as unknown as CallTable)])),
+      legs: new Map(this.#loadSqlite('call_leg', idsOf(work, ['callLeg'])).map((r) => [r['id'] as string, legFromTable(r as unknown as CallLegTable)])),
+      media: new Map(this.#loadSqlite('media_session', idsOf(work, ['recording', 'streaming'])).map((r) => [r['id'] as string, r as unknown as MediaSessionRow])),
+    };
+    const refold = applyWork(work, loaded);
+    if (refold.size > 0) {
+      const select = this.#statement(
+        `SELECT object_id, type, session, call_bridge, time_ms, key_index, raw FROM cdr_record WHERE object_id = ? AND type IN (${CALL_LEG_RECORD_TYPES.map((t) => `'${t}'`).join(', ')})`,
+      );
+      const rows = [...refold].flatMap((id) => (select.all(id) as Record<string, unknown>[]).map((r) => camelRow(r) as unknown as StoredLegRecord));
+      for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
+    }
+    const save = rowsToSave(work, loaded);
+    this.#upsertSqlite('call', save.calls);
+    this.#upsertSqlite('call_leg', save.legs);
+    this.#upsertSqlite('media_session', save.media);
+    return outcomes;
+  }
+
+  // ---- Postgres (and any kysely dialect): multi-row statements, one round trip per step
+
+  async #upsertKysely(trx: AnyTrx, table: string, rows: readonly object[]): Promise<void> {
+    const first = rows[0];
+    if (first === undefined) return;
+    const columns = Object.keys(first).filter((c) => c !== 'id');
+    const set = Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]));
+    for (const chunk of chunks(rows, UPSERT_CHUNK)) {
+      await trx
+        .insertInto(table)
+        .values(chunk)
+        .onConflict((oc) => oc.column('id').doUpdateSet(set))
+        .execute();
+    }
+  }
+
+  async #loadKysely(trx: AnyTrx, table: string, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (const chunk of chunks(ids, 500)) out.push(...((await trx.selectFrom(table).selectAll().where('id', 'in', chunk).execute()) as Record<string, unknown>[]));
+    return out;
+  }
+
+  async #commitKysely(trx: AnyTrx, posts: readonly PostInput[]): Promise<PostOutcome[]> {
+    const candidates = buildCandidates(posts);
+    const inserted = new Set<string>();
+    for (const chunk of chunks(candidates, INSERT_CHUNK)) {
+      const rows = (await trx
+        .insertInto('cdrRecord')
+        .values(chunk.map((c) => c.row))
+        .onConflict((oc) => oc.columns(['session', 'keyKind', 'keyIndex']).doNothing())
+        .returning(['session', 'keyKind', 'keyIndex'])
+        .execute()) as { session: string; keyKind: string; keyIndex: number }[];
+      for (const r of rows) inserted.add(keyOf(r.session, r.keyKind, r.keyIndex));
+    }
+    const fresh = candidates.filter((c) => inserted.has(c.key));
+    const outcomes = outcomesFor(posts, fresh);
+    for (const t of sessionTallies(posts, outcomes, fresh)) {
+      await trx
+        .insertInto('cdrSession')
+        .values(t)
+        .onConflict((oc) =>
+          oc.column('session').doUpdateSet({
+            callBridge: sql`coalesce(excluded.call_bridge, cdr_session.call_bridge)`,
+            source: sql`coalesce(excluded.source, cdr_session.source)`,
+            lastSeenMs: sql`excluded.last_seen_ms`,
+            posts: sql`cdr_session.posts + excluded.posts`,
+            records: sql`cdr_session.records + excluded.records`,
+            correlatedRecords: sql`cdr_session.correlated_records + excluded.correlated_records`,
+            duplicates: sql`cdr_session.duplicates + excluded.duplicates`,
+            declaredMissing: sql`cdr_session.declared_missing + excluded.declared_missing`,
+            minCorrelator: sql`CASE WHEN cdr_session.min_correlator IS NULL OR excluded.min_correlator < cdr_session.min_correlator THEN excluded.min_correlator ELSE cdr_session.min_correlator END`,
+            maxCorrelator: sql`CASE WHEN cdr_session.max_correlator IS NULL OR excluded.max_correlator > cdr_session.max_correlator THEN excluded.max_correlator ELSE cdr_session.max_correlator END`,
+          }),
+        )
+        .execute();
+    }
+    const work = modelWork(posts, fresh);
+    if (work.length === 0) return outcomes;
+    const loaded: Loaded = {
+      calls: new Map((await this.#loadKysely(trx, 'call', idsOf(work, ['call']))).map((r) => [r['id'] as string, callFromTable(r as unknown as CallTable)])),
+      legs: new Map((await this.#loadKysely(trx, 'callLeg', idsOf(work, ['callLeg']))).map((r) => [r['id'] as string, legFromTable(r as unknown as CallLegTable)])),
+      media: new Map(
+        (await this.#loadKysely(trx, 'mediaSession', idsOf(work, ['recording', 'streaming']))).map((r) => [r['id'] as string, r as unknown as MediaSessionRow]),
+      ),
+    };
+    const refold = applyWork(work, loaded);
+    if (refold.size > 0) {
+      const rows = (await trx
+        .selectFrom('cdrRecord')
+        .select(['objectId', 'type', 'session', 'callBridge', 'timeMs', 'keyIndex', 'raw'])
+        .where('objectId', 'in', [...refold])
+        .where('type', 'in', [...CALL_LEG_RECORD_TYPES])
+        .execute()) as StoredLegRecord[];
+      for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
+    }
+    const save = rowsToSave(work, loaded);
+    await this.#upsertKysely(trx, 'call', save.calls);
+    await this.#upsertKysely(trx, 'callLeg', save.legs);
+    await this.#upsertKysely(trx, 'mediaSession', save.media);
+    return outcomes;
+  }
+}

@@ -1,0 +1,65 @@
+/** The tolerant parser on its own: record slicing is exact even with tricky but well-formed XML. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCdrPost, recordSlices } from '../../src/collector/ingest/parse.ts';
+import { CollectorError } from '../../src/collector/errors.ts';
+
+describe('CDR parser', () => {
+  it('keeps each record byte for byte, past comments, CDATA, quoted ">" and nested <record> elements', () => {
+    const r1 = `<record type="callStart" time="2026-01-05T09:00:00Z" correlatorIndex="0" note='a > b'><call id="c1"><name><![CDATA[<record> & </record>]]></name><!-- </record> --></call></record>`;
+    const r2 = `<record type="x" correlatorIndex="1"><wrapper><record>inner</record></wrapper></record>`;
+    const r3 = `<record type="y" correlatorIndex="2"/>`;
+    const xml = `<?xml version="1.0"?><!-- <record> --><records session="s"><other><record>not mine</record></other>${r1}\n  ${r2}${r3}</records>`;
+    assert.deepEqual(recordSlices(xml), [r1, r2, r3]);
+    const post = parseCdrPost(xml);
+    assert.deepEqual(post.records.map((r) => r.raw), [r1, r2, r3]);
+    assert.equal(post.records[0]?.body?.children[0]?.text, '<record> & </record>');
+    assert.equal(post.records[0].timeMs, Date.UTC(2026, 0, 5, 9));
+    assert.equal(post.records[2]?.body, undefined);
+  });
+
+  it('takes fields from attributes as well as child elements (alarms are printed both ways)', () => {
+    const post = parseCdrPost(`<records session="s"><record type="callLegEnd" correlatorIndex="0"><callLeg id="l"><alarm type="packetLoss" durationPercentage="2.5"/><alarm><type>excessiveJitter</type><durationPercentage>1</durationPercentage></alarm></callLeg></record></records>`);
+    const alarms = post.records[0]?.body?.children ?? [];
+    assert.equal(alarms.length, 2);
+    assert.equal(alarms[0]?.attributes['type'], 'packetLoss');
+    assert.equal(alarms[1]?.children[0]?.text, 'excessiveJitter');
+  });
+
+  it('refuses what cannot be stored, with a code', () => {
+    const code = (xml: string): string => {
+      try {
+        parseCdrPost(xml);
+        return 'accepted';
+      } catch (error) {
+        assert.ok(error instanceof CollectorError);
+        assert.equal(error.status, 400);
+        return error.code;
+      }
+    };
+    assert.equal(code('<records session="s"><record type="a" correlatorIndex="0"></records>'), 'malformedXml');
+    assert.equal(code('<records session=“s”></records>'), 'malformedXml');
+    assert.equal(code('<record type="a" correlatorIndex="0"/>'), 'wrongRoot');
+    assert.equal(code('<records><record type="a" correlatorIndex="0"/></records>'), 'missingSession');
+    assert.equal(code('<records session="s"><record correlatorIndex="0"/></records>'), 'recordWithoutType');
+    assert.equal(code('<records session="s"><record type="a"/></records>'), 'recordWithoutIndex');
+    assert.equal(code('<records session="s"><record type="a" recordIndex="-1"/></records>'), 'invalidRecordAttribute');
+    assert.equal(code('<records session="s"></records>'), 'accepted');
+  });
+});
+
+describe('report helpers', () => {
+  it('reads compact number lists and sweeps hourly peaks (ends before begins on ties)', async () => {
+    const { parseNumberList, sweepByHour, HOUR_MS } = await import('../../src/collector/store/reportStore.ts');
+    assert.deepEqual([...parseNumberList('3,1000.0,25')], [3, 1000, 25]);
+    assert.deepEqual([...parseNumberList('')], []);
+    const h = HOUR_MS;
+    const begins = Float64Array.from([0, 10, 20, h + 5]);
+    const ends = Float64Array.from([20, 30, h + 5, 2 * h + 1]);
+    assert.deepEqual(sweepByHour(begins, ends), [
+      { hour: 0, peak: 2, closing: 1 },
+      { hour: 1, peak: 1, closing: 1 },
+      { hour: 2, peak: 0, closing: 0 },
+    ]);
+  });
+});
