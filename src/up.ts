@@ -11,17 +11,20 @@ import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
+import { startCollector, type RunningCollector } from './collector/server.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
 import { urlOf, type ListenAddress } from './shared/listen.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import { Accounts } from './web/auth/accounts.ts';
 import { generatePassword } from './web/auth/password.ts';
-import { CmsApi, listItems } from './web/bridges/cmsApi.ts';
+import { CmsApi, listItems, text } from './web/bridges/cmsApi.ts';
 import { livePart } from './web/bridges/live.ts';
 import { bridgesPart, type BridgeView, type ReceiverDelivery } from './web/bridges/pages.ts';
 import { webUi } from './web/plugin.ts';
 import { PageRegistry } from './web/registry.ts';
+import { CollectorApi } from './web/reports/collectorApi.ts';
+import { reportsPart } from './web/reports/pages.ts';
 import { WebStorage } from './web/storage/index.ts';
 
 export interface UpOptions {
@@ -36,6 +39,9 @@ export interface UpOptions {
 export interface RunningSystem {
   readonly webUrl: string;
   readonly bridge: RunningBridge;
+  readonly collector: RunningCollector;
+  /** The collector's query API base (`http://127.0.0.1:PORT`) and its credentials. */
+  readonly collectorApi: { readonly baseUrl: string; readonly user: string; readonly password: string };
   /** The bridge's CMS API base (`https://127.0.0.1:PORT`) and the credentials `up` gave it. */
   readonly bridgeApi: { readonly baseUrl: string; readonly user: string; readonly password: string };
   /** Set on the first run only: the generated admin password (also printed once). */
@@ -47,6 +53,9 @@ export interface RunningSystem {
 interface UpSecrets {
   readonly bridgeApi: { readonly user: string; readonly password: string };
   readonly simulator: { readonly user: string; readonly password: string };
+  readonly collectorApi: { readonly user: string; readonly password: string };
+  /** Required on CDR posts (`?token=`): only our bridge feeds the collector. */
+  readonly collectorIngestToken: string;
 }
 
 /**
@@ -62,6 +71,8 @@ export const DEMO_ENDPOINTS: readonly EndpointBehaviour[] = [
 ];
 
 export const LOCAL_BRIDGE_NAME = 'switchboard-local';
+/** The path our bridge posts CDRs to on the collector (any path is a receiver; this one is ours). */
+export const CDR_RECEIVER_PATH = '/cdr/switchboard-up';
 const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
 
 async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
@@ -70,8 +81,10 @@ async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
   const secrets: UpSecrets = {
     bridgeApi: stored.bridgeApi ?? { user: 'switchboard', password: newSecret() },
     simulator: stored.simulator ?? { user: 'simulator', password: newSecret() },
+    collectorApi: stored.collectorApi ?? { user: 'reports', password: newSecret() },
+    collectorIngestToken: stored.collectorIngestToken ?? newSecret(),
   };
-  if (stored.bridgeApi && stored.simulator) return secrets;
+  if (stored.bridgeApi && stored.simulator && stored.collectorApi && stored.collectorIngestToken !== undefined) return secrets;
   await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
@@ -114,7 +127,23 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   };
 
   try {
-    // 1. The bridge: CMS API over HTTPS on a loopback port, self-signed certificate kept in the data dir.
+    // 1. The collector: CDR receiver and query API on a loopback port.
+    const collector = await startCollector({
+      database: `sqlite:${join(dataDir, 'collector.db')}`,
+      dataDir,
+      credentials: secrets.collectorApi,
+      ingestAuth: { token: secrets.collectorIngestToken },
+      listen: { ...LOOPBACK, port: ports.collector ?? 0 },
+      clock,
+      logger: logger.child({ service: 'collector' }),
+    });
+    closers.push(() => collector.close());
+    ports.collector = portOf(collector.url);
+    const collectorApiInfo = { baseUrl: collector.url, ...secrets.collectorApi };
+    const reports = new CollectorApi(collectorApiInfo);
+    closers.push(() => reports.close());
+
+    // 2. The bridge: CMS API over HTTPS on a loopback port, self-signed certificate kept in the data dir.
     const bridge = await startBridge({
       database: `sqlite:${join(dataDir, 'bridge.db')}`,
       dataDir,
@@ -136,7 +165,15 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     const rules = listItems(await cms.get('/outboundDialPlanRules'), 'outboundDialPlanRules', 'outboundDialPlanRule');
     if (rules.total === 0) await cms.send('POST', '/outboundDialPlanRules', { domain: '*', priority: '1' });
 
-    // 2. The web UI's users and sessions live in the scheduler's database (the operators' service).
+    // The collector is the bridge's CDR receiver, configured through the bridge's CMS API like any
+    // receiver; found again on later runs by its path, so it is never added twice.
+    const receiverUri = `${collector.url}${CDR_RECEIVER_PATH}?token=${secrets.collectorIngestToken}`;
+    const receivers = listItems(await cms.get('/system/cdrReceivers'), 'cdrReceivers', 'cdrReceiver');
+    const ours = receivers.items.find((r) => text(r, 'uri').includes(CDR_RECEIVER_PATH));
+    if (!ours) await cms.send('POST', '/system/cdrReceivers', { uri: receiverUri });
+    else if (text(ours, 'uri') !== receiverUri) await cms.send('PUT', `/system/cdrReceivers/${text(ours, '@id')}`, { uri: receiverUri });
+
+    // 3. The web UI's users and sessions live in the scheduler's database (the operators' service).
     const webStorage = await WebStorage.open(`sqlite:${join(dataDir, 'scheduler.db')}`);
     closers.push(() => webStorage.close());
     const accounts = new Accounts(webStorage, () => clock.now());
@@ -159,11 +196,11 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     registry.add(bridgesPart(bridges));
     registry.add(livePart(bridges));
     registry.unavailable('Bookings', 'the scheduler is not part of this build yet.', 20);
-    registry.unavailable('Reports', 'the CDR collector is not part of this build yet.', 40);
+    registry.add(reportsPart(reports));
 
     await savePorts(dataDir, ports);
 
-    // 3. The web UI on the --listen address.
+    // 4. The web UI on the --listen address.
     const web: FastifyInstance = Fastify({ logger: false });
     await web.register(webUi, { storage: webStorage, registry, logger: logger.child({ service: 'web' }), clock });
     closers.push(() => web.close());
@@ -172,13 +209,13 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
 
     options.out(`bridge API   ${bridge.url}/api/v1`);
     options.out(`simulator    ${bridge.url}/sim/v1`);
-    options.out('collector    not available yet (not part of this build)');
+    options.out(`collector    ${collector.url}/api/v1`);
     options.out('scheduler    not available yet (not part of this build)');
     if (firstAdminPassword !== undefined) {
       options.out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
     }
     options.out(`listening on ${webUrl}`);
-    return { webUrl, bridge, bridgeApi, firstAdminPassword, close: closeAll };
+    return { webUrl, bridge, bridgeApi, collector, collectorApi: collectorApiInfo, firstAdminPassword, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -61,7 +61,8 @@ describe('switchboard up', () => {
       adminPassword = /password (\S+)/.exec(passwordLine ?? '')?.[1] ?? '';
       assert.ok(adminPassword.length >= 16, 'a generated password is printed');
       assert.equal(up.lines.at(-1), `listening on ${up.webUrl}`);
-      for (const file of ['bridge.db', 'scheduler.db', 'tls-cert.pem', 'tls-key.pem', 'secrets.json']) assert.ok(existsSync(join(dataDir, file)), file);
+      assert.match(up.lines.find((l) => l.startsWith('collector')) ?? '', /^collector +http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+      for (const file of ['bridge.db', 'collector.db', 'scheduler.db', 'ports.json', 'tls-cert.pem', 'tls-key.pem', 'secrets.json']) assert.ok(existsSync(join(dataDir, file)), file);
       assert.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o077, 0, 'secrets readable by the owner only');
 
       const client = new WebClient(up.webUrl);
@@ -72,6 +73,9 @@ describe('switchboard up', () => {
       assert.match(bridges.text, /switchboard-local/);
       const home = await client.get('/');
       assert.match(home.text, /Not available yet/);
+      const cdr = await client.get('/bridges/local/cdr');
+      assert.equal((cdr.text.match(/value="http:\/\/127\.0\.0\.1:\d+\/cdr\/switchboard-up\?token=[^"]+"/g) ?? []).length, 1, 'the collector is the bridge\'s CDR receiver');
+      assert.equal((await client.get('/reports')).status, 200);
     } finally {
       assert.equal(await up.stop(), 0);
     }
@@ -85,6 +89,8 @@ describe('switchboard up', () => {
       assert.ok(up.lines.includes(bridgeLine), 'the bridge keeps its port, so stored addresses stay valid');
       const client = new WebClient(up.webUrl);
       assert.equal((await client.login('admin', adminPassword)).status, 303);
+      const cdr = await client.get('/bridges/local/cdr');
+      assert.equal((cdr.text.match(/\/cdr\/switchboard-up\?token=/g) ?? []).length, 1, 'no second receiver');
       const users = await client.get('/admin/users');
       assert.equal((users.text.match(/<th scope="row">/g) ?? []).length, 1, 'one user');
     } finally {

@@ -69,6 +69,21 @@ describe('the whole system in Chromium', { skip }, () => {
       // The simulator's demo endpoints answer after 1.5 s; the page's poll picks it up.
       await page.getByText('Participants (2 connected of 2)').waitFor({ timeout: 20_000 });
       await screenshot(page, 'live-system');
+
+      // The meeting ends; the bridge pushes its CDRs to the collector; Reports shows the call.
+      await cms.send('DELETE', `/calls/${call ?? ''}`);
+      await page.getByRole('link', { name: 'Reports' }).first().click();
+      await page.waitForURL(/\/reports$/);
+      for (let i = 0; i < 40 && (await page.getByRole('link', { name: 'Demo meeting' }).count()) === 0; i++) {
+        await page.waitForTimeout(250);
+        await page.reload();
+      }
+      await page.getByRole('link', { name: 'Demo meeting' }).first().click();
+      await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+      assert.match((await page.getByRole('table').first().locator('caption').textContent()) ?? '', /Call legs \(2\)/);
+      await screenshot(page, 'call-timeline');
+      await page.goBack();
+      await screenshot(page, 'reports');
     } finally {
       await cms.close();
     }
