@@ -6,10 +6,11 @@
  * type or without any index. Each record keeps its XML exactly as sent (the bytes of its `<record>`
  * element), so nothing the bridge sent is lost.
  */
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { collectorErrors } from '../errors.ts';
 import type { XmlElement } from '../model/element.ts';
 import { scanPost, type ScannedPost } from './scanner.ts';
+import { validateXml, type Validity } from './validation.ts';
 
 export interface ParsedRecord {
   /** 1-based position in the post (for error messages). */
@@ -49,7 +50,7 @@ const parser = new XMLParser({
   jPath: false,
 });
 
-// XMLBuilder/XMLValidator still ship in fast-xml-parser 5 (marked deprecated in favour of separate
+// XMLBuilder still ships in fast-xml-parser 5 (marked deprecated in favour of separate
 // packages that are not dependencies of this project).
 // eslint-disable-next-line @typescript-eslint/no-deprecated
 const builder = new XMLBuilder({
@@ -183,12 +184,14 @@ export function readPost(xml: string, full = false): ScannedPost | undefined {
   return (full ? undefined : scanPost(xml)) ?? libraryScan(xml);
 }
 
-/** Parses one post. Throws a CollectorError (400) when nothing of it may be stored. */
-export function parseCdrPost(xml: string): ParsedPost {
+/**
+ * Parses one post. Throws a CollectorError (400) when nothing of it may be stored. `validity` is
+ * the post's well-formedness check when it was already made (on a worker thread, `validation.ts`).
+ */
+export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
   if (xml.trim() === '') throw collectorErrors.emptyBody();
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw collectorErrors.malformedXml(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  const valid = validity ?? validateXml(xml);
+  if (valid !== true) throw collectorErrors.malformedXml(valid);
   const scanned = readPost(xml);
   if (!scanned) throw collectorErrors.malformedXml('no root element');
   if (scanned.rootName !== 'records') throw collectorErrors.wrongRoot(scanned.rootName);
