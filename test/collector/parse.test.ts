@@ -75,7 +75,7 @@ describe('CDR parser', () => {
     for (const xml of others) assert.equal(scanPost(xml), undefined, xml);
     const decoded = parseCdrPost(others[0] ?? '');
     assert.equal(decoded.records[0]?.body?.text, 'R&D <1>');
-    assert.equal(decoded.records[0]?.raw, '<record type="x" correlatorIndex="0"><n>R&amp;D &lt;1&gt;</n></record>');
+    assert.equal(decoded.records[0].raw, '<record type="x" correlatorIndex="0"><n>R&amp;D &lt;1&gt;</n></record>');
     assert.equal(parseCdrPost(others[1] ?? '').records[0]?.body?.text, 'a<b');
   });
 });
