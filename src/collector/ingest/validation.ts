@@ -32,6 +32,9 @@ parentPort.on('message', ({ id, xml }) => {
 });
 `;
 
+/** Posts longer than this (characters) are checked inline, within the main heap's larger limit. */
+const MAX_WORKER_LENGTH = 4 * 1024 * 1024;
+
 interface Waiting {
   readonly xml: string;
   resolve(validity: Validity): void;
@@ -60,7 +63,9 @@ export class XmlValidatorPool {
     const threads = options.threads ?? Math.min(2, Math.max(0, availableParallelism() - 1));
     const parser = createRequire(import.meta.url).resolve('fast-xml-parser');
     for (let i = 0; i < threads; i++) {
-      const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { parser } }), waiting: new Map() };
+      // A small heap: the check allocates little, and the collector's RSS budget is shared.
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { parser }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
+      const entry: PoolWorker = { worker, waiting: new Map() };
       entry.worker.unref();
       entry.worker.on('message', (message: { id: number; result: Validity }) => {
         const waiting = entry.waiting.get(message.id);
@@ -77,7 +82,7 @@ export class XmlValidatorPool {
   /** Checks a post; large posts on a worker thread. */
   validate(xml: string): Validity | Promise<Validity> {
     const count = this.#workers.length;
-    if (count === 0 || xml.length < this.#minLength) return validateXml(xml);
+    if (count === 0 || xml.length < this.#minLength || xml.length > MAX_WORKER_LENGTH) return validateXml(xml);
     // the worker with the fewest posts waiting (round robin on ties)
     let entry = this.#workers[this.#turn++ % count] as PoolWorker;
     for (const candidate of this.#workers) if (candidate.waiting.size < entry.waiting.size) entry = candidate;
