@@ -11,6 +11,7 @@ import { registerQueryApi, type ApiCredentials } from './api/routes.ts';
 import { CollectorError, collectorErrors } from './errors.ts';
 import { GroupCommitter } from './ingest/committer.ts';
 import { registerReceiver, type IngestAuth } from './ingest/receive.ts';
+import { XmlValidatorPool } from './ingest/validation.ts';
 import { RetentionSchedule } from './retention.ts';
 import { CollectorStorage } from './store/index.ts';
 
@@ -30,6 +31,8 @@ export interface CollectorConfig {
   readonly retentionDays?: number | undefined;
   readonly retentionIntervalMs?: number | undefined;
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL' | undefined;
+  /** Worker threads checking large posts' XML; default one per core beyond the first (max 2), 0 = inline. */
+  readonly validatorThreads?: number | undefined;
   /** Largest CDR post accepted (bytes). */
   readonly bodyLimit?: number | undefined;
   readonly clock?: Clock;
@@ -49,6 +52,7 @@ export interface RunningCollector {
 function createApp(
   storage: CollectorStorage,
   committer: GroupCommitter,
+  validator: XmlValidatorPool,
   config: CollectorConfig,
   clock: Clock,
   logger: Logger,
@@ -79,7 +83,7 @@ function createApp(
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
   });
   registerQueryApi(app, API_PREFIX, { storage, clock, credentials: config.credentials });
-  registerReceiver(app, { committer, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
+  registerReceiver(app, { committer, validator, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
   return app;
 }
 
@@ -88,6 +92,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   const logger = config.logger ?? createLogger({ name: 'collector' });
   const storage = await CollectorStorage.open(config.database, { sqliteSynchronous: config.sqliteSynchronous ?? 'FULL' });
   const committer = new GroupCommitter(storage.ingest);
+  const validator = new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads });
   const apps: FastifyInstance[] = [];
   let retention: RetentionSchedule | undefined;
   try {
@@ -95,14 +100,14 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     let httpUrl: string | undefined;
     let httpsUrl: string | undefined;
     if (httpListen) {
-      const app = createApp(storage, committer, config, clock, logger);
+      const app = createApp(storage, committer, validator, config, clock, logger);
       apps.push(app);
       await app.listen({ host: httpListen.host, port: httpListen.port });
       httpUrl = urlOf('http', app.server.address());
     }
     if (config.tlsListen) {
       const tls = await loadOrCreateTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir });
-      const app = createApp(storage, committer, config, clock, logger, tls);
+      const app = createApp(storage, committer, validator, config, clock, logger, tls);
       apps.push(app);
       await app.listen({ host: config.tlsListen.host, port: config.tlsListen.port });
       httpsUrl = urlOf('https', app.server.address());
@@ -121,12 +126,14 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
         retention?.stop();
         for (const app of apps) await app.close();
         await committer.idle();
+        await validator.close();
         await storage.close();
       },
     };
   } catch (error) {
     retention?.stop();
     for (const app of apps) await app.close();
+    await validator.close();
     await storage.close();
     throw error;
   }

@@ -49,6 +49,24 @@ forEachDialect('collector ingest', (dialect) => {
     assert.equal(session.posts, 2);
   });
 
+  it('a large post (checked on a worker thread) stores nothing when its XML breaks at the end, and everything when whole', async () => {
+    const s = 'sess-large';
+    const records = Array.from({ length: 60 }, (_v, i) => ({ type: 'callLegStart', time: at(T0, i), correlatorIndex: i, recordIndex: i + 1, body: body.legStart(`leg-large-${i}`) }));
+    const whole = recordsXml(s, records);
+    assert.ok(whole.length > 8192, `post of ${whole.length} characters`);
+    const broken = whole.replace(/<\/records>\s*$/, '<record type="callLegEnd"');
+    const res = await c.post(broken);
+    assert.equal(res.status, 400);
+    assert.equal(JSON.parse(res.text).error.code, 'malformedXml');
+    assert.equal(await count(s), 0);
+    const bad = await c.post(whole.replace('<callLeg id="leg-large-59">', '<callLeg id="leg-large-59"><open>'));
+    assert.equal(bad.status, 400);
+    assert.equal(await count(s), 0);
+    assert.equal((await c.post(whole)).status, 200);
+    assert.equal(await count(s), 60);
+    assert.equal((await c.api('/callLegs/leg-large-59')).status, 200);
+  });
+
   it('refuses a wrong root, a missing session and an empty body with a short reason', async () => {
     const cases: [string, string][] = [
       ['<calls><call id="x"/></calls>', 'wrongRoot'],

@@ -1,7 +1,8 @@
 /** The tolerant parser on its own: record slicing is exact even with tricky but well-formed XML. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCdrPost, recordSlices } from '../../src/collector/ingest/parse.ts';
+import { parseCdrPost, readPost, recordSlices } from '../../src/collector/ingest/parse.ts';
+import { scanPost } from '../../src/collector/ingest/scanner.ts';
 import { CollectorError } from '../../src/collector/errors.ts';
 
 describe('CDR parser', () => {
@@ -45,6 +46,37 @@ describe('CDR parser', () => {
     assert.equal(code('<records session="s"><record type="a"/></records>'), 'recordWithoutIndex');
     assert.equal(code('<records session="s"><record type="a" recordIndex="-1"/></records>'), 'invalidRecordAttribute');
     assert.equal(code('<records session="s"></records>'), 'accepted');
+  });
+
+  it('reads plain posts in one pass exactly as fast-xml-parser does, and leaves every other post to it', () => {
+    const plain = [
+      // what a bridge sends, compact and pretty-printed
+      `<?xml version="1.0"?><records session="s1" callBridge="cb"><record type="callLegEnd" time="2026-01-05T09:00:00Z" recordIndex="3" correlatorIndex="2"><callLeg id="l1"><reason>remoteTeardown</reason><alarm type="packetLoss" durationPercentage="3.5"/><rxAudio><codec>opus</codec><packetStatistics><packetLossBursts><duration>0.000</duration><density>0.02</density></packetLossBursts></packetStatistics></rxAudio></callLeg></record></records>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<records session="s2">\n  <record type="callStart" time="2026-01-05T09:00:00Z" recordIndex="1" correlatorIndex="0">\n    <call id="c1">\n      <name>  Space one  </name>\n      <coSpace>cs</coSpace>\n    </call>\n  </record>\n  <record type="callEnd" correlatorIndex="1"/>\n</records>\n`,
+      // quoting, spacing, mixed text, self-closing elements, '>' in values, non-record children, text at the root
+      `<records  session = ' s3 ' callBridge="a>b" >text<other><record type="no">x</record></other><record type='t' correlatorIndex="4" note="x > y"><e a = "1" b='2'/><m>one <i>two</i> three</m><n>\t</n><n/></record>tail</records>`,
+      `<records session="s4"/>`,
+      `<records session="s5"><record type="x" correlatorIndex="0"><a:b xmlns:a="urn:x" a:c="d"><deep><deeper>v</deeper></deep></a:b><callLeg id="l"/></record></records>`,
+    ];
+    for (const xml of plain) {
+      const fast = scanPost(xml);
+      assert.doesNotThrow(() => parseCdrPost(xml), xml);
+      assert.ok(fast, xml);
+      assert.deepEqual(fast, readPost(xml, true));
+    }
+    const others = [
+      `<records session="s"><record type="x" correlatorIndex="0"><n>R&amp;D &lt;1&gt;</n></record></records>`,
+      `<records session="s"><record type="x" correlatorIndex="0"><!-- c --><n><![CDATA[a<b]]></n></record></records>`,
+      `<?xml version="1.0"?><records session="s"><?pi x?><record type="x" correlatorIndex="0"/></records>`,
+      `<records session="s"><record type="x" correlatorIndex="0" toString="1"><n/></record></records>`,
+      `<records session="s"><record type="x" correlatorIndex="0"><nämlich>x</nämlich></record></records>`,
+      `<records session="s"><record type="x" correlatorIndex="0">${'<d>'.repeat(120)}${'</d>'.repeat(120)}</record></records>`,
+    ];
+    for (const xml of others) assert.equal(scanPost(xml), undefined, xml);
+    const decoded = parseCdrPost(others[0] ?? '');
+    assert.equal(decoded.records[0]?.body?.text, 'R&D <1>');
+    assert.equal(decoded.records[0].raw, '<record type="x" correlatorIndex="0"><n>R&amp;D &lt;1&gt;</n></record>');
+    assert.equal(parseCdrPost(others[1] ?? '').records[0]?.body?.text, 'a<b');
   });
 });
 

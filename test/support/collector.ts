@@ -38,6 +38,8 @@ export async function startTestCollector(
     listen: { host: '127.0.0.1', port: 0 },
     clock,
     logger: silentLogger(),
+    // Large posts are checked on a worker thread whatever the machine's core count.
+    validatorThreads: 1,
     ...options.config,
   });
   const url = collector.httpUrl ?? collector.url;

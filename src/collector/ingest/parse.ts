@@ -6,9 +6,11 @@
  * type or without any index. Each record keeps its XML exactly as sent (the bytes of its `<record>`
  * element), so nothing the bridge sent is lost.
  */
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { collectorErrors } from '../errors.ts';
 import type { XmlElement } from '../model/element.ts';
+import { scanPost, type ScannedPost } from './scanner.ts';
+import { validateXml, type Validity } from './validation.ts';
 
 export interface ParsedRecord {
   /** 1-based position in the post (for error messages). */
@@ -44,9 +46,11 @@ const parser = new XMLParser({
   ignorePiTags: true,
   processEntities: true,
   htmlEntities: false,
+  // Callbacks get the Matcher instead of a path string built for every tag (we use no callbacks).
+  jPath: false,
 });
 
-// XMLBuilder/XMLValidator still ship in fast-xml-parser 5 (marked deprecated in favour of separate
+// XMLBuilder still ships in fast-xml-parser 5 (marked deprecated in favour of separate
 // packages that are not dependencies of this project).
 // eslint-disable-next-line @typescript-eslint/no-deprecated
 const builder = new XMLBuilder({
@@ -149,32 +153,55 @@ export function recordSlices(xml: string): string[] {
   return out;
 }
 
-/** Parses one post. Throws a CollectorError (400) when nothing of it may be stored. */
-export function parseCdrPost(xml: string): ParsedPost {
-  if (xml.trim() === '') throw collectorErrors.emptyBody();
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw collectorErrors.malformedXml(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+/** fast-xml-parser's reading of a validated post, in the scanner's shape (any well-formed XML). */
+function libraryScan(xml: string): ScannedPost | undefined {
   const tree = parser.parse(xml) as OrderedNode[];
-  const roots = tree.filter((n) => {
+  const rootNode = tree.find((n) => {
     const name = nodeName(n);
     return name !== undefined && name !== '#text' && !name.startsWith('?') && name !== '#comment';
   });
-  const rootNode = roots[0];
-  if (!rootNode) throw collectorErrors.malformedXml('no root element');
-  const rootName = nodeName(rootNode) ?? '';
-  if (rootName !== 'records') throw collectorErrors.wrongRoot(rootName);
-  const rootAttributes = rootNode[':@'] ?? {};
-  const session = rootAttributes['session']?.trim();
-  if (session === undefined || session === '') throw collectorErrors.missingSession();
-  const callBridge = rootAttributes['callBridge']?.trim();
-  const records: ParsedRecord[] = [];
-  const recordNodes = ((rootNode['records'] ?? []) as OrderedNode[]).filter((node) => nodeName(node) === 'record');
+  if (!rootNode) return undefined;
+  const recordNodes = ((rootNode[nodeName(rootNode) ?? ''] ?? []) as OrderedNode[]).filter((node) => nodeName(node) === 'record');
   const slices = recordSlices(xml);
   const exact = slices.length === recordNodes.length;
-  for (const node of recordNodes) {
+  return {
+    rootName: nodeName(rootNode) ?? '',
+    rootAttributes: rootNode[':@'] ?? {},
+    records: recordNodes.map((node, i) => ({
+      attributes: node[':@'] ?? {},
+      element: toElement(node) ?? { name: 'record', attributes: {}, text: '', children: [] },
+      // The exact bytes sent; re-serialised only if the scanner and the parser ever disagree.
+      raw: exact ? (slices[i] ?? '') : builder.build([node]),
+    })),
+  };
+}
+
+/**
+ * The root and records of a validated post: the one-pass scanner for plain XML (what bridges send),
+ * fast-xml-parser for anything else. `full` forces the library (tests compare the two).
+ */
+export function readPost(xml: string, full = false): ScannedPost | undefined {
+  return (full ? undefined : scanPost(xml)) ?? libraryScan(xml);
+}
+
+/**
+ * Parses one post. Throws a CollectorError (400) when nothing of it may be stored. `validity` is
+ * the post's well-formedness check when it was already made (on a worker thread, `validation.ts`).
+ */
+export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
+  if (xml.trim() === '') throw collectorErrors.emptyBody();
+  const valid = validity ?? validateXml(xml);
+  if (valid !== true) throw collectorErrors.malformedXml(valid);
+  const scanned = readPost(xml);
+  if (!scanned) throw collectorErrors.malformedXml('no root element');
+  if (scanned.rootName !== 'records') throw collectorErrors.wrongRoot(scanned.rootName);
+  const session = scanned.rootAttributes['session']?.trim();
+  if (session === undefined || session === '') throw collectorErrors.missingSession();
+  const callBridge = scanned.rootAttributes['callBridge']?.trim();
+  const records: ParsedRecord[] = [];
+  for (const scannedRecord of scanned.records) {
     const position = records.length + 1;
-    const attributes = node[':@'] ?? {};
+    const attributes = scannedRecord.attributes;
     const type = attributes['type']?.trim();
     if (type === undefined || type === '') throw collectorErrors.recordWithoutType(position);
     const recordIndex = indexAttribute(position, attributes, 'recordIndex');
@@ -182,7 +209,6 @@ export function parseCdrPost(xml: string): ParsedPost {
     if (recordIndex === null && correlatorIndex === null) throw collectorErrors.recordWithoutIndex(position);
     const time = attributes['time']?.trim() ?? null;
     const parsedTime = time === null ? Number.NaN : Date.parse(time);
-    const element = toElement(node);
     records.push({
       position,
       type,
@@ -191,9 +217,8 @@ export function parseCdrPost(xml: string): ParsedPost {
       recordIndex,
       correlatorIndex,
       numPreceedingRecordsMissing: indexAttribute(position, attributes, 'numPreceedingRecordsMissing'),
-      body: element?.children[0],
-      // The exact bytes sent; re-serialised only if the scanner and the parser ever disagree.
-      raw: exact ? (slices[position - 1] ?? '') : (builder.build([node])),
+      body: scannedRecord.element.children[0],
+      raw: scannedRecord.raw,
     });
   }
   return { session, callBridge: callBridge === undefined || callBridge === '' ? null : callBridge, records };

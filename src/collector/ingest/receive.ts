@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { CollectorError, collectorErrors } from '../errors.ts';
 import type { GroupCommitter } from './committer.ts';
 import { parseCdrPost } from './parse.ts';
+import type { XmlValidatorPool } from './validation.ts';
 
 export interface IngestAuth {
   readonly user?: string | undefined;
@@ -21,6 +22,8 @@ export interface IngestAuth {
 
 export interface ReceiverOptions {
   readonly committer: GroupCommitter;
+  /** Checks well-formedness (large posts on worker threads). */
+  readonly validator: XmlValidatorPool;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly auth?: IngestAuth | undefined;
@@ -84,7 +87,7 @@ export function registerReceiver(app: FastifyInstance, options: ReceiverOptions)
     const body = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
     let parsed;
     try {
-      parsed = parseCdrPost(body);
+      parsed = parseCdrPost(body, await options.validator.validate(body));
     } catch (error) {
       if (error instanceof CollectorError) {
         options.logger.warn({ path, code: error.code, reason: error.message }, 'CDR post refused');
