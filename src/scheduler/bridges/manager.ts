@@ -335,6 +335,11 @@ export class BridgeManager {
     return this.view(next, await this.storage.bridges.spaces(id));
   }
 
+  async audit(id: string): Promise<Awaited<ReturnType<SchedulerStorage['audit']['ofBridge']>>> {
+    await this.get(id);
+    return this.storage.audit.ofBridge(id);
+  }
+
   async remove(id: string): Promise<void> {
     await this.get(id);
     if ((await this.storage.bridges.spacesInUse(id)) > 0) throw schedulerErrors.invalidState('meetings are running on this bridge');

@@ -97,6 +97,10 @@ export class Runner {
     if (this.#running) this.#schedule(0);
   }
 
+  #isRunning(): boolean {
+    return this.#running;
+  }
+
   #schedule(delayMs: number): void {
     this.#timer?.cancel();
     this.#timer = this.clock.setTimeout(() => void this.#tick(), delayMs);
@@ -106,12 +110,13 @@ export class Runner {
     if (!this.#running || this.#ticking) return;
     this.#ticking = true;
     try {
-      await this.#claimAndLaunch();
+      const launched = await this.#claimAndLaunch();
+      this.logger.trace({ launched: launched.length }, 'runner tick');
     } catch (error) {
       this.logger.error({ err: error }, 'runner tick failed');
     } finally {
       this.#ticking = false;
-      if (this.#running) this.#schedule(this.#o.pollMs);
+      if (this.#isRunning()) this.#schedule(this.#o.pollMs);
     }
   }
 
@@ -209,7 +214,7 @@ export class Runner {
 
   async #update(meeting: Meeting, changes: Parameters<SchedulerStorage['meetings']['update']>[2]): Promise<Meeting> {
     await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, changes, this.clock.now());
-    return { ...meeting, ...changes } as Meeting;
+    return { ...meeting, ...changes };
   }
 
   async #failMeeting(meeting: Meeting, error: string): Promise<void> {

@@ -118,9 +118,9 @@ export class ActionStore {
   async nextDue(): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('action')
-      .select((eb) => eb.fn.min<number>('due_ms').as('due'))
+      .select((eb) => eb.fn.min<number | null>('due_ms').as('due'))
       .where('state', '=', 'pending')
       .executeTakeFirst();
-    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+    return row?.due ?? undefined;
   }
 }

@@ -169,6 +169,6 @@ export class BridgeStore {
       .where('bridge_id', '=', bridgeId)
       .where('holder', 'is not', null)
       .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return row?.n ?? 0;
   }
 }
