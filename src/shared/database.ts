@@ -108,6 +108,10 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
+    // Kysely looks for its tables across every schema; name ours, or a leftover schema's tables fool it.
+    ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
+      ? { migrationTableSchema: database.location.schema }
+      : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
