@@ -31,7 +31,13 @@ export interface TracedBridge {
 }
 
 /** A real bridge whose API trace (BridgeConfig.logger) is collected line by line. */
-export async function startTracedBridge(database: TestDatabase, clock: FakeClock, name: string): Promise<TracedBridge> {
+export async function startTracedBridge(
+  database: TestDatabase,
+  clock: FakeClock,
+  name: string,
+  /** Simulated far ends (`sim.endpoints` of the call engine), e.g. [{ pattern: 'busy@*', outcome: 'busy' }]. */
+  endpoints: ReadonlyArray<Record<string, unknown>> = [],
+): Promise<TracedBridge> {
   const trace: TraceLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -45,7 +51,9 @@ export async function startTracedBridge(database: TestDatabase, clock: FakeClock
       done();
     },
   });
-  const bridge = await startBridge({
+  // `sim` is the call engine's option (it lands from the calls branch); passed through untyped until then.
+  const config = {
+    sim: { credentials: { user: 'sim', password: 'sim-password' }, endpoints },
     database: database.url,
     dataDir: mkdtempSync(join(tmpdir(), 'sb-bridge-data-')),
     credentials: API_USER,
@@ -54,7 +62,8 @@ export async function startTracedBridge(database: TestDatabase, clock: FakeClock
     clock,
     logger: pino({ level: 'info' }, stream),
     apiTrace: true,
-  });
+  };
+  const bridge = await startBridge(config);
   return { bridge, trace, close: () => bridge.close() };
 }
 
