@@ -24,6 +24,8 @@ bridge options:
   --name NAME               this call bridge's name in /callBridges (unique per cluster node)
   --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
   --data DIR                data directory (default ./data)
+  --users FILE.json         users to serve under /users (upserted at start by userJid), a JSON array of
+                            {"userJid", "name"?, "email"?, "authenticationId"?, "userProfile"?, "tenant"?, "cdrTag"?}
 
 scheduler options:
   --listen HOST:PORT        JSON API (default 127.0.0.1:8090; port 0 picks one); OpenAPI at /api/v1/openapi.json
@@ -64,6 +66,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
       'api-user': { type: 'string' },
       'api-password': { type: 'string' },
       data: { type: 'string' },
+      users: { type: 'string' },
     },
     strict: true,
   });
@@ -82,6 +85,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     tlsCertFile: values['tls-cert'],
     tlsKeyFile: values['tls-key'],
     name: values.name,
+    usersFile: values.users,
   });
   if (bridge.httpUrl !== undefined) io.out(`listening on ${bridge.httpUrl}`);
   if (bridge.httpsUrl !== undefined) io.out(`listening on ${bridge.httpsUrl}`);

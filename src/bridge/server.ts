@@ -3,6 +3,7 @@
  * API served over HTTP and/or HTTPS.
  */
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -12,6 +13,7 @@ import { loadOrCreateTls } from '../shared/tls.ts';
 import { bridgeApi, type ApiCredentials } from './api/plugin.ts';
 import { registerNode } from './api/objects/callBridges.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
+import { parseUsersFile } from './domain/user.ts';
 import { BridgeStorage } from './storage/index.ts';
 
 export interface BridgeConfig {
@@ -28,6 +30,8 @@ export interface BridgeConfig {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly apiTrace?: boolean;
+  /** A JSON users file upserted into /users at start (users come from LDAP on a real CMS). */
+  readonly usersFile?: string | undefined;
 }
 
 export interface RunningBridge {
@@ -41,6 +45,19 @@ export interface RunningBridge {
 
 export function defaultBridgeName(): string {
   return `switchboard-${hostname()}`;
+}
+
+/** Upserts the users of a users file (see domain/user.ts for its format). */
+export async function loadUsers(storage: BridgeStorage, path: string, logger: Logger): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`users file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const entries = parseUsersFile(json);
+  const added = await storage.transaction((stores) => stores.users.upsert(entries));
+  logger.info({ usersFile: path, users: entries.length, added }, 'users loaded');
 }
 
 export function createBridgeApp(ctx: BridgeContext, credentials: ApiCredentials, https?: { cert: string; key: string }, apiTrace = true): FastifyInstance {
@@ -60,6 +77,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
   const name = config.name ?? defaultBridgeName();
   const apps: FastifyInstance[] = [];
   try {
+    if (config.usersFile !== undefined) await loadUsers(storage, config.usersFile, logger);
     // Register first to learn this node's stable id; the address is filled in once we are listening.
     const provisional = await registerNode(storage, name, '', clock.now());
     const ctx: BridgeContext = {

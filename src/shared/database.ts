@@ -108,7 +108,8 @@ export async function migrateToLatest<DB>(
     provider,
     migrationTableName: `${service}_migration`,
     migrationLockTableName: `${service}_migration_lock`,
-    // Kysely looks for its tables across every schema; name ours, or a leftover schema's tables fool it.
+    // Kysely looks for its tables across every schema; name ours so another schema's tables on the
+    // same server (other services, parallel tests) are not mistaken for this one's.
     ...(database.location.dialect === 'postgres' && database.location.schema !== undefined
       ? { migrationTableSchema: database.location.schema }
       : {}),

@@ -114,6 +114,38 @@ forEachDialect('coSpaces', (dialect) => {
     assert.match(t.text, /<tenantDoesNotExist\/>/);
   });
 
+  test('a coSpace PUT may not take the uri/callId + passcode of one of its own access methods', async () => {
+    const id = await b.create('/coSpaces', 'name=Own&uri=own.space&callId=31337&passcode=111');
+    await b.create(`/coSpaces/${id}/accessMethods`, 'uri=own.guest&callId=31338&passcode=222');
+    for (const [body, reason] of [
+      ['uri=own.guest&passcode=222', 'duplicateCoSpaceUriPasscode'],
+      ['secondaryUri=own.guest&passcode=222', 'duplicateCoSpaceUriPasscode'],
+      ['callId=31338&passcode=222', 'duplicateCoSpaceIdPasscode'],
+    ] as const) {
+      const res = await b.api('PUT', `/coSpaces/${id}`, body);
+      assert.equal(res.status, 400, body);
+      assert.match(res.text, new RegExp(`<${reason}/>`), body);
+    }
+    const unchanged = await b.get(`/coSpaces/${id}`);
+    assert.equal(unchanged.coSpace.uri, 'own.space');
+    assert.equal(unchanged.coSpace.passcode, '111');
+    // Same uri with a different passcode is how guest/host entries share an address.
+    assert.equal((await b.api('PUT', `/coSpaces/${id}`, 'uri=own.guest&passcode=999')).status, 200);
+  });
+
+  test('passcodeTooShort follows the dial-in security profile in force', async () => {
+    const profile = await b.create('/dialInSecurityProfiles', 'name=Six&minPasscodeLength=6');
+    const res = await b.api('POST', '/coSpaces', `name=Short&dialInSecurityProfile=${profile}&passcode=123`);
+    assert.equal(res.status, 400);
+    assert.match(res.text, /<passcodeTooShort\/>/);
+    const id = await b.create('/coSpaces', `name=Long&dialInSecurityProfile=${profile}&passcode=123456`);
+    assert.equal((await b.api('PUT', `/coSpaces/${id}`, 'passcode=12')).status, 400);
+    assert.equal((await b.get(`/coSpaces/${id}`)).coSpace.passcode, '123456');
+    // A tenant's profile applies to its spaces too.
+    const tenant = await b.create('/tenants', `name=T&dialInSecurityProfile=${profile}`);
+    assert.match((await b.api('POST', '/coSpaces', `name=TS&tenant=${tenant}&passcode=1`)).text, /<passcodeTooShort\/>/);
+  });
+
   test('unknown id: 404 coSpaceDoesNotExist for GET, PUT and DELETE', async () => {
     for (const method of ['GET', 'PUT', 'DELETE']) {
       const res = await b.api(method, '/coSpaces/00000000-0000-0000-0000-000000000000', method === 'PUT' ? 'name=x' : undefined);

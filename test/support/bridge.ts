@@ -26,7 +26,7 @@ export interface TestBridge {
 
 export async function startTestBridge(
   dialect: DialectName,
-  options: { clock?: Clock; name?: string; database?: TestDatabase; tls?: boolean } = {},
+  options: { clock?: Clock; name?: string; database?: TestDatabase; tls?: boolean; usersFile?: string } = {},
 ): Promise<TestBridge> {
   const database = options.database ?? (await freshDatabase(dialect, 'bridge'));
   const clock = options.clock ?? new FakeClock();
@@ -40,6 +40,7 @@ export async function startTestBridge(
     clock,
     logger: silentLogger(),
     apiTrace: false,
+    ...(options.usersFile === undefined ? {} : { usersFile: options.usersFile }),
   });
   const base = `${bridge.httpUrl ?? bridge.url}/api/v1`;
   const api = (method: string, path: string, body?: string, contentType?: string | null): Promise<HttpAnswer> =>

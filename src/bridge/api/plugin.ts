@@ -10,9 +10,15 @@ import type { BridgeContext } from '../context.ts';
 import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
 import { FormFields, MAX_BODY_CHARS } from './form.ts';
+import { registerAccessMethods } from './objects/accessMethods.ts';
+import { registerAccessQuery } from './objects/accessQuery.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
+import { registerConfigObjects } from './objects/configObjects.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
+import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
+import { registerSystemConfig } from './objects/systemConfig.ts';
+import { registerUsers } from './objects/users.ts';
 
 export interface ApiCredentials {
   readonly user: string;
@@ -31,6 +37,12 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerSystemStatus,
   registerCallBridges,
   registerCoSpaces,
+  registerConfigObjects,
+  registerAccessMethods,
+  registerCoSpaceUsers,
+  registerUsers,
+  registerSystemConfig,
+  registerAccessQuery,
 ];
 
 function safeEqual(a: string, b: string): boolean {

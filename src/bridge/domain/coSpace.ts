@@ -90,6 +90,10 @@ export interface CoSpaceNamespace {
   uriOwner(uri: string, except: string | undefined): Promise<string | undefined>;
   callIdOwner(callId: string, except: string | undefined): Promise<string | undefined>;
   referenceExists(collection: string, id: string): Promise<boolean>;
+  /** The coSpace's own access methods (their uri / callId + passcode must stay distinct from its own). */
+  ownAccessMethods(coSpaceId: string): Promise<ReadonlyArray<{ uri: string | null; callId: string | null; passcode: string | null }>>;
+  /** `minPasscodeLength` of the dial-in security profile in force for this coSpace, if any. */
+  minPasscodeLength(coSpace: CoSpace): Promise<number | undefined>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -177,6 +181,22 @@ export async function applyCoSpaceParams(
   }
   if (values.get('requireCallId') === true && next.callId === null) {
     next.callId = await generateCallId(namespace, next.id, random);
+  }
+
+  if (existing) {
+    const samePasscode = (other: string | null): boolean => (other ?? '') === (next.passcode ?? '');
+    for (const method of await namespace.ownAccessMethods(next.id)) {
+      if (method.uri !== null && (method.uri === next.uri || method.uri === next.secondaryUri) && samePasscode(method.passcode)) {
+        throw bridgeErrors.duplicate('duplicateCoSpaceUriPasscode');
+      }
+      if (method.callId !== null && method.callId === next.callId && samePasscode(method.passcode)) {
+        throw bridgeErrors.duplicate('duplicateCoSpaceIdPasscode');
+      }
+    }
+  }
+  if (typeof values.get('passcode') === 'string' && next.passcode !== null) {
+    const min = await namespace.minPasscodeLength(next);
+    if (min !== undefined && next.passcode.length < min) throw bridgeErrors.refused('passcodeTooShort');
   }
 
   const secret = text('secret');

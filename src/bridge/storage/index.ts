@@ -5,21 +5,33 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
+import { AccessMethodStore } from './accessMethodStore.ts';
 import { CallBridgeStore } from './callBridgeStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
+import { CoSpaceUserStore } from './coSpaceUserStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
+import { ReferenceStore } from './referenceStore.ts';
 import type { BridgeDatabase } from './schema.ts';
+import { UserStore } from './userStore.ts';
 
 export class BridgeStores {
   readonly coSpaces: CoSpaceStore;
   readonly configObjects: ConfigObjectStore;
   readonly callBridges: CallBridgeStore;
+  readonly accessMethods: AccessMethodStore;
+  readonly coSpaceUsers: CoSpaceUserStore;
+  readonly users: UserStore;
+  readonly references: ReferenceStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
     this.configObjects = new ConfigObjectStore(db);
     this.callBridges = new CallBridgeStore(db);
+    this.accessMethods = new AccessMethodStore(db);
+    this.coSpaceUsers = new CoSpaceUserStore(db);
+    this.users = new UserStore(db);
+    this.references = new ReferenceStore(db);
   }
 }
 

@@ -75,8 +75,23 @@ export interface CoSpaceUserTable {
   fields: string;
 }
 
+/** Users (LDAP-synchronised on a real CMS; loaded from a users file here). */
+export interface CmsUserTable {
+  seq: Generated<number>;
+  id: string;
+  /** Lower-cased. */
+  user_jid: string;
+  name: string | null;
+  email: string | null;
+  authentication_id: string | null;
+  user_profile: string | null;
+  tenant: string | null;
+  cdr_tag: string | null;
+}
+
 export interface BridgeDatabase {
   access_method: AccessMethodTable;
+  cms_user: CmsUserTable;
   co_space_user: CoSpaceUserTable;
   call_bridge: CallBridgeTable;
   co_space: CoSpaceTable;

@@ -79,4 +79,8 @@ export interface Conflict {
   readonly participant?: string | undefined;
   /** The other bookings involved. */
   readonly with: readonly string[];
+  /** For capacityExceeded: the first instant the range is over-full during this occurrence. */
+  readonly atMs?: number | undefined;
+  /** For capacityExceeded: the most spaces needed at once during this occurrence (setup margin included). */
+  readonly concurrent?: number | undefined;
 }

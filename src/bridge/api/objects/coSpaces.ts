@@ -8,6 +8,7 @@ import type { BridgeStores } from '../../storage/index.ts';
 import { CONFIG_PAGE_CAP, readPage } from '../paging.ts';
 import { created, ok, route, xml } from '../routes.ts';
 import { xmlDocument, xmlList, type XmlElement } from '../xml.ts';
+import { minPasscodeLength } from './accessMethods.ts';
 import { referenceExists } from './references.ts';
 
 export function namespaceOf(stores: BridgeStores): Parameters<typeof applyCoSpaceParams>[2] {
@@ -15,6 +16,8 @@ export function namespaceOf(stores: BridgeStores): Parameters<typeof applyCoSpac
     uriOwner: (uri, except) => stores.coSpaces.uriOwner(uri, except),
     callIdOwner: (callId, except) => stores.coSpaces.callIdOwner(callId, except),
     referenceExists: (collection, id) => referenceExists(stores, collection, id),
+    ownAccessMethods: (coSpaceId) => stores.accessMethods.listFor(coSpaceId),
+    minPasscodeLength: (coSpace) => minPasscodeLength(stores, null, coSpace),
   };
 }
 
