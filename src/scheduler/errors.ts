@@ -17,7 +17,6 @@ export type SchedulerErrorCode =
   | 'bridgeUnreachable'
   | 'bridgeRefused'
   | 'provisioningFailed'
-  | 'notAvailable'
   | 'internal';
 
 export class SchedulerError extends Error {
@@ -98,7 +97,6 @@ export const schedulerErrors = {
       ...(error.parameter ? { parameter: error.parameter } : {}),
     }),
   provisioningFailed: (message: string) => new SchedulerError(502, 'provisioningFailed', message),
-  notAvailable: (message: string) => new SchedulerError(501, 'notAvailable', message),
 } as const;
 
 /** Maps a CMS failure met while serving an API request to the scheduler's catalogue. */

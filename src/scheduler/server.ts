@@ -56,7 +56,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
   const runner = new Runner(storage, clients, clock, logger.child({ component: 'runner' }), config.runner);
   const bridges = new BridgeManager(storage, clients, secrets, clock, logger.child({ component: 'bridges' }));
   const bookings = new BookingService(storage, runner, clock, logger.child({ component: 'bookings' }));
-  const calendar = new CalendarService(bookings);
+  const calendar = new CalendarService(bookings, storage, clock);
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
   void app.register(schedulerApi, { prefix: '/api/v1', credentials: config.credentials, bridges, bookings, calendar, logger });
   try {

@@ -4,7 +4,7 @@
  * Gated on the bridge serving profiles, bulk sync and calls (they land from other branches).
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { API_USER } from '../support/bridge.ts';
 import { forEachDialect, freshDatabase, type TestDatabase } from '../support/databases.ts';
@@ -25,7 +25,8 @@ forEachDialect('scheduler end to end', (dialect) => {
   let bridgeDb: TestDatabase;
   let missing: string[] = [];
 
-  beforeEach(async () => {
+  /** A fresh bridge and scheduler for one test, closed when it ends (pass or fail). */
+  async function world(t: TestContext): Promise<boolean> {
     clock = new FakeClock(T(8));
     bridgeDb = await freshDatabase(dialect, 'bridge');
     b = await startTracedBridge(bridgeDb, clock, 'CallBridge-Core1', ENDPOINTS);
@@ -35,12 +36,14 @@ forEachDialect('scheduler end to end', (dialect) => {
       const rule = await http('POST', `${b.bridge.url}/api/v1/outboundDialPlanRules`, { auth: API_USER, body: 'domain=example.com&priority=1' });
       if (rule.status !== 200) missing.push('/outboundDialPlanRules');
     }
-  });
-  afterEach(async () => {
-    await s.close();
-    await b.close();
-    await bridgeDb.dispose();
-  });
+    t.after(async () => {
+      await s.close();
+      await b.close();
+      await bridgeDb.dispose();
+    });
+    if (missing.length > 0) t.skip(`bridge lacks ${missing.join(', ')}`);
+    return missing.length === 0;
+  }
 
   async function addAndProvision(): Promise<string> {
     const added = await s.api('POST', '/bridges', { address: b.bridge.url, username: API_USER.user, password: API_USER.password });
@@ -80,7 +83,7 @@ forEachDialect('scheduler end to end', (dialect) => {
   }
 
   test('two overlapping meetings: spaces 1 and 2, legs dialled, reset and delete at the end — the seed trace', async (t) => {
-    if (missing.length > 0) return t.skip(`bridge lacks ${missing.join(', ')}`);
+    if (!(await world(t))) return;
     await addAndProvision();
     const provisioning = shape(b.trace).slice(5);
     assert.equal(provisioning[0], 'POST /api/v1/cospaceBulkParameterSets');
@@ -150,7 +153,7 @@ forEachDialect('scheduler end to end', (dialect) => {
   });
 
   test('a booking that needs a sixth concurrent space, or a participant twice, is refused (409)', async (t) => {
-    if (missing.length > 0) return t.skip(`bridge lacks ${missing.join(', ')}`);
+    if (!(await world(t))) return;
     await addAndProvision();
     for (let i = 0; i < 5; i++) await book(`M${i}`, '10:00', '11:00', [`p${i}@example.com`]);
     const res = await s.api('POST', '/bookings', { title: 'Sixth', organizer: 'o@example.com', start: '2026-01-05T10:30', end: '2026-01-05T11:30', timeZone: 'Europe/London' });
@@ -165,7 +168,7 @@ forEachDialect('scheduler end to end', (dialect) => {
   });
 
   test('extend re-PUTs the space and moves the end; refused when the space is needed; end early', async (t) => {
-    if (missing.length > 0) return t.skip(`bridge lacks ${missing.join(', ')}`);
+    if (!(await world(t))) return;
     await addAndProvision();
     const id = await book('Extend me', '10:00', '11:00', []);
     for (let i = 0; i < 4; i++) await book(`Later${i}`, '11:00', '12:00', []);
