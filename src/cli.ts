@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from './shared/listen.ts';
-import { startBridge } from './bridge/server.ts';
+import { readFile } from 'node:fs/promises';
+import { startBridge, type SimConfig } from './bridge/server.ts';
+import { simConfigSchema } from './bridge/sim/plugin.ts';
 import { startScheduler } from './scheduler/server.ts';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -26,6 +28,10 @@ bridge options:
   --data DIR                data directory (default ./data)
   --users FILE.json         users to serve under /users (upserted at start by userJid), a JSON array of
                             {"userJid", "name"?, "email"?, "authenticationId"?, "userProfile"?, "tenant"?, "cdrTag"?}
+  --sim                     serve the simulator's control API under /sim/v1 (JSON; dial-ins, hang-ups,
+                            endpoint behaviours, media); off by default
+  --sim-user USER --sim-password PASS   its own credentials (or SWITCHBOARD_SIM_USER / SWITCHBOARD_SIM_PASSWORD)
+  --sim-config FILE         endpoint behaviours to load at start: {"endpoints": [{"pattern": "busy@*", "outcome": "busy"}, ...]}
 
 scheduler options:
   --listen HOST:PORT        JSON API (default 127.0.0.1:8090; port 0 picks one); OpenAPI at /api/v1/openapi.json
@@ -67,12 +73,21 @@ async function runBridge(args: string[], io: Io): Promise<number> {
       'api-password': { type: 'string' },
       data: { type: 'string' },
       users: { type: 'string' },
+      sim: { type: 'boolean' },
+      'sim-user': { type: 'string' },
+      'sim-password': { type: 'string' },
+      'sim-config': { type: 'string' },
     },
     strict: true,
   });
   const credentials = credentialsFrom(values);
   if (!credentials) {
     io.err('switchboard bridge: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the bridge does not run open.');
+    return 2;
+  }
+  const sim = await simConfigFrom(values);
+  if (typeof sim === 'string') {
+    io.err(`switchboard bridge: ${sim}`);
     return 2;
   }
   const dataDir = values.data ?? './data';
@@ -86,12 +101,40 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     tlsKeyFile: values['tls-key'],
     name: values.name,
     usersFile: values.users,
+    sim,
   });
   if (bridge.httpUrl !== undefined) io.out(`listening on ${bridge.httpUrl}`);
   if (bridge.httpsUrl !== undefined) io.out(`listening on ${bridge.httpsUrl}`);
   await untilSignal();
   await bridge.close();
   return 0;
+}
+
+/** The simulator's settings from `--sim*` flags (or env); a string is the reason they are unusable. */
+export async function simConfigFrom(values: {
+  sim?: boolean | undefined;
+  'sim-user'?: string | undefined;
+  'sim-password'?: string | undefined;
+  'sim-config'?: string | undefined;
+}): Promise<SimConfig | undefined | string> {
+  const enabled = values.sim === true || values['sim-config'] !== undefined;
+  if (!enabled) return undefined;
+  const user = values['sim-user'] ?? process.env['SWITCHBOARD_SIM_USER'];
+  const password = values['sim-password'] ?? process.env['SWITCHBOARD_SIM_PASSWORD'];
+  if (user === undefined || user === '' || password === undefined || password === '') {
+    return 'the simulator needs its own credentials: give --sim-user and --sim-password (or set SWITCHBOARD_SIM_USER and SWITCHBOARD_SIM_PASSWORD).';
+  }
+  const file = values['sim-config'];
+  if (file === undefined) return { credentials: { user, password } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    return `cannot read --sim-config ${file}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const config = simConfigSchema.safeParse(parsed);
+  if (!config.success) return `--sim-config ${file} is not valid: ${config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  return { credentials: { user, password }, endpoints: config.data.endpoints };
 }
 
 /** Resolves on the first SIGINT or SIGTERM, so services can close cleanly. */

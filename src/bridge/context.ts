@@ -1,12 +1,15 @@
 /**
  * What every part of a running call bridge shares: its storage, clock, identity in the cluster, and the
- * live counters `/system/status` reports. The call engine (calls, legs, CDRs) plugs in through
- * `BridgeRuntime` so the configuration API does not depend on it.
+ * live counters `/system/status` reports, the call engine and the CDR pipeline.
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { JobQueue } from './jobs/jobQueue.ts';
 import type { BridgeStorage } from './storage/index.ts';
+import type { CdrSink } from './cdr/records.ts';
+import type { CdrPipeline } from './cdr/pipeline.ts';
+import type { CallEngine } from './engine/callEngine.ts';
 
 export interface CallBridgeIdentity {
   readonly id: string;
@@ -46,8 +49,24 @@ export interface BridgeContext {
   readonly startedAtMs: number;
   /** Configuration changes other parts react to (the call engine ends calls of a deleted coSpace). */
   readonly events: EventEmitter<BridgeEvents>;
+  /** Where the call engine emits CDRs: the CDR pipeline (teed to an observer in tests). */
+  readonly cdr: CorrelatedCdrSink;
+  /** The CDR pipeline itself: receivers, alarms, the next correlatorIndex. */
+  readonly cdrPipeline: CdrPipeline;
+  /** Background work started by API requests (bulk syncs); runs one job at a time, off the request. */
+  readonly jobs: JobQueue;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
+  /** The live calls, call legs and participants of this call bridge. */
+  readonly engine: CallEngine;
+}
+
+/**
+ * A CDR sink that also knows the next correlator index it will assign (`/system/status`
+ * `cdrCorrelatorIndex`). `MemoryCdrSink` is one; the CDR outbox provides its own.
+ */
+export interface CorrelatedCdrSink extends CdrSink {
+  readonly nextCorrelatorIndex: number;
 }
 
 export const SOFTWARE_VERSION = '3.8.0';

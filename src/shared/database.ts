@@ -3,12 +3,14 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   Kysely,
+  SqliteAdapter,
   Migrator,
   PostgresDialect,
   SqliteDialect,
   sql,
   type Migration,
   type MigrationProvider,
+  type SqliteDatabase,
 } from 'kysely';
 import pg from 'pg';
 
@@ -66,7 +68,7 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
     sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', location, close: () => db.destroy() };
   }
   const schema = location.schema;
@@ -94,6 +96,27 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every SQLite statement anew; a hot API path runs the same few statements thousands
+ * of times a second, so prepared statements are kept (by SQL text, bounded). Safe because Kysely runs
+ * one statement at a time on its single SQLite connection.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, limit = 1000): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (cache.size >= limit) cache.clear();
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** Runs every pending migration of one service. Each service keeps its own migration table. */
@@ -151,3 +174,8 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export { sql };
+
+/** Which dialect a kysely instance (or transaction) speaks. */
+export function dialectOf<DB>(db: Kysely<DB>): DialectName {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}

@@ -52,7 +52,7 @@ export function xmlShape(text: string): string {
   const walk = (nodes: unknown[]): string =>
     nodes
       .map((node) => {
-        const entries = Object.entries(node as Record<string, unknown>).filter(([k]) => k !== ':@' && k !== '#text');
+        const entries = Object.entries(node as Record<string, unknown>).filter(([k]) => k !== ':@' && k !== '#text' && k !== '?xml');
         const attrs = Object.keys(((node as Record<string, unknown>)[':@'] ?? {})).join(',');
         return entries.map(([k, v]) => `${k}${attrs ? `[${attrs}]` : ''}(${Array.isArray(v) ? walk(v) : ''})`).join('');
       })

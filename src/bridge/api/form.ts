@@ -20,6 +20,7 @@ export class FormFields {
       const name = decodeComponent(rawName, rawName).trim();
       const value = decodeComponent(rawValue, name);
       if (name === '') throw bridgeErrors.parameterError('(empty)', 'unrecognisedParameter');
+      if (value.includes('\u0000')) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
       if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(name)) throw bridgeErrors.parameterError(name.slice(0, 64), 'unrecognisedParameter');
       // Last occurrence wins, as in most form parsers (documented choice).
       fields.#byLowerName.set(name.toLowerCase(), { name, value });
@@ -32,7 +33,10 @@ export class FormFields {
     if (typeof query !== 'object' || query === null) return fields;
     for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
       const last = Array.isArray(value) ? (value.at(-1) as unknown) : value;
-      fields.#byLowerName.set(name.toLowerCase(), { name, value: typeof last === 'string' ? last : '' });
+      const text = typeof last === 'string' ? last : '';
+      // No stored value holds a NUL (Postgres text cannot): a filter with one is refused, not sent to SQL.
+      if (text.includes('\u0000')) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
+      fields.#byLowerName.set(name.toLowerCase(), { name, value: text });
     }
     return fields;
   }

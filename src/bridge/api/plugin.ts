@@ -14,6 +14,12 @@ import { registerAccessMethods } from './objects/accessMethods.ts';
 import { registerAccessQuery } from './objects/accessQuery.ts';
 import { registerCallBridges } from './objects/callBridges.ts';
 import { registerConfigObjects } from './objects/configObjects.ts';
+import { registerSystemAlarms } from './objects/alarms.ts';
+import { registerCdrReceivers } from './objects/cdrReceivers.ts';
+import { registerCallLegs } from './objects/callLegs.ts';
+import { registerCalls } from './objects/calls.ts';
+import { registerParticipants } from './objects/participants.ts';
+import { registerCoSpaceBulk } from './objects/coSpaceBulk.ts';
 import { registerCoSpaces } from './objects/coSpaces.ts';
 import { registerCoSpaceUsers } from './objects/coSpaceUsers.ts';
 import { registerSystemStatus } from './objects/system.ts';
@@ -43,6 +49,12 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerUsers,
   registerSystemConfig,
   registerAccessQuery,
+  registerCdrReceivers,
+  registerSystemAlarms,
+  registerCalls,
+  registerCallLegs,
+  registerParticipants,
+  registerCoSpaceBulk,
 ];
 
 function safeEqual(a: string, b: string): boolean {

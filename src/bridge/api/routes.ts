@@ -55,11 +55,18 @@ export function route(app: FastifyInstance, path: string, handlers: Partial<Reco
   }
 }
 
-/** Object ids are lower-case GUIDs; clients may send them in any case. */
+/**
+ * Object ids are lower-case GUIDs; clients may send them in any case. An id holding a NUL names no
+ * object (and Postgres text cannot carry one), so such a path is unknown rather than a database error.
+ */
 function lowerIds(params: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (typeof params === 'object' && params !== null) {
-    for (const [k, v] of Object.entries(params as Record<string, unknown>)) if (typeof v === 'string') out[k] = v.toLowerCase();
+    for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+      if (typeof v !== 'string') continue;
+      if (v.includes('\u0000')) throw bridgeErrors.unrecognizedObject();
+      out[k] = v.toLowerCase();
+    }
   }
   return out;
 }

@@ -202,3 +202,19 @@ export class MemoryCdrSink implements CdrSink {
     return this.#next;
   }
 }
+
+/** Emits into `primary` (which assigns the indexes) and then hands the same records to `observer`. */
+export function teeCdrSink(
+  primary: CdrSink & { readonly nextCorrelatorIndex: number },
+  observer: CdrSink,
+): CdrSink & { readonly nextCorrelatorIndex: number } {
+  return {
+    emit(atMs, records) {
+      primary.emit(atMs, records);
+      observer.emit(atMs, records);
+    },
+    get nextCorrelatorIndex() {
+      return primary.nextCorrelatorIndex;
+    },
+  };
+}

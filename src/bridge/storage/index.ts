@@ -7,9 +7,12 @@ import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
 import { AccessMethodStore } from './accessMethodStore.ts';
 import { CallBridgeStore } from './callBridgeStore.ts';
+import { CdrStore } from './cdrStore.ts';
+import { CoSpaceBulkStore } from './coSpaceBulkStore.ts';
 import { CoSpaceStore } from './coSpaceStore.ts';
 import { ConfigObjectStore } from './configObjectStore.ts';
 import { CoSpaceUserStore } from './coSpaceUserStore.ts';
+import { DialInStore } from './dialInStore.ts';
 import { bridgeMigrations } from './migrations/index.ts';
 import { ReferenceStore } from './referenceStore.ts';
 import type { BridgeDatabase } from './schema.ts';
@@ -23,6 +26,9 @@ export class BridgeStores {
   readonly coSpaceUsers: CoSpaceUserStore;
   readonly users: UserStore;
   readonly references: ReferenceStore;
+  readonly cdr: CdrStore;
+  readonly dialIn: DialInStore;
+  readonly coSpaceBulk: CoSpaceBulkStore;
 
   constructor(readonly db: Kysely<BridgeDatabase>) {
     this.coSpaces = new CoSpaceStore(db);
@@ -32,6 +38,9 @@ export class BridgeStores {
     this.coSpaceUsers = new CoSpaceUserStore(db);
     this.users = new UserStore(db);
     this.references = new ReferenceStore(db);
+    this.cdr = new CdrStore(db);
+    this.dialIn = new DialInStore(db);
+    this.coSpaceBulk = new CoSpaceBulkStore(db);
   }
 }
 
@@ -71,6 +80,15 @@ export class BridgeStorage extends BridgeStores {
       if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${NAMESPACE_LOCK})`.execute(trx);
       return fn(new BridgeStores(trx));
     });
+  }
+
+  /**
+   * Refreshes the planner's statistics after a bulk change (a bulk sync of thousands of coSpaces).
+   * Without it Postgres plans `/coSpaces` pages on a freshly filled table as a full scan and sort per
+   * request until autovacuum comes round. SQLite plans by index choice alone and needs nothing.
+   */
+  async refreshStatistics(): Promise<void> {
+    if (this.database.dialect === 'postgres') await sql`analyze co_space`.execute(this.database.db);
   }
 
   close(): Promise<void> {

@@ -89,9 +89,84 @@ export interface CmsUserTable {
   cdr_tag: string | null;
 }
 
+/** A CDR receiver of one call bridge and where its delivery stands (see src/bridge/cdr/pusher.ts). */
+export interface CdrReceiverTable {
+  seq: Generated<number>;
+  id: string;
+  call_bridge: string;
+  uri: string | null;
+  /** 1 for the receiver managed through the deprecated `/system/cdrReceiver`. */
+  legacy: number;
+  /** Outbox seq through which every record was delivered or dropped. */
+  cursor_seq: number;
+  /** Session and recordIndex of the last record delivered. */
+  session: string | null;
+  record_index: number;
+  /** Records dropped just before the next one to deliver (`numPreceedingRecordsMissing`). */
+  missing: number;
+  /** A drop range (drop_after, dropped_through] waiting behind a batch that was in flight. */
+  drop_after: number | null;
+  dropped_through: number | null;
+  range_missing: number;
+}
+
+/** Records of one call bridge not yet delivered to all its receivers. */
+export interface CdrOutboxTable {
+  seq: Generated<number>;
+  call_bridge: string;
+  session: string;
+  correlator_index: number;
+  time_ms: number;
+  type: string;
+  /** The record's inner element, rendered once. */
+  body: string;
+}
+
+/** `/cospaceBulkParameterSets`: one row per set (migration 0003_bulk). */
+export interface CoSpaceBulkParameterSetTable {
+  seq: Generated<number>;
+  id: string;
+  start_index: number;
+  end_index: number;
+  uri_mapping: string | null;
+  name_mapping: string | null;
+  call_id_mapping: string | null;
+  tenant: string | null;
+  call_profile: string | null;
+  call_leg_profile: string | null;
+  call_branding_profile: string | null;
+  non_member_access: number;
+}
+
+/** `/cospaceBulkSyncs`: one row per sync request and its progress (migration 0003_bulk). */
+export interface CoSpaceBulkSyncTable {
+  seq: Generated<number>;
+  id: string;
+  parameter_set: string;
+  remove_all: number;
+  status: string;
+  /** The call bridge (node) that accepted the sync and runs it. */
+  call_bridge: string;
+  /** Why a sync failed, for operators (not part of the API answer). */
+  detail: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** One row (id 1): the number of coSpaces, kept by triggers (migration 0003_bulk). */
+export interface CoSpaceCountTable {
+  id: number;
+  n: number;
+}
+
 export interface BridgeDatabase {
+  cdr_outbox: CdrOutboxTable;
+  cdr_receiver: CdrReceiverTable;
   access_method: AccessMethodTable;
   cms_user: CmsUserTable;
+  co_space_count: CoSpaceCountTable;
+  co_space_bulk_parameter_set: CoSpaceBulkParameterSetTable;
+  co_space_bulk_sync: CoSpaceBulkSyncTable;
   co_space_user: CoSpaceUserTable;
   call_bridge: CallBridgeTable;
   co_space: CoSpaceTable;

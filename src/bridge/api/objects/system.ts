@@ -23,7 +23,7 @@ export function registerSystemStatus(app: FastifyInstance, ctx: BridgeContext): 
             ['cdrTime', rfc3339(now)],
             ['activated', true],
             ['clusterEnabled', bridges.length > 1],
-            ['cdrCorrelatorIndex', live.cdrCorrelatorIndex],
+            ['cdrCorrelatorIndex', ctx.cdrPipeline.nextCorrelatorIndex],
             ['callLegsActive', live.callLegsActive],
             ['callLegsMaxActive', live.callLegsMaxActive],
             ['callLegsCompleted', live.callLegsCompleted],

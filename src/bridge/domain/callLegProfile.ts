@@ -1,0 +1,51 @@
+import { bool, int, oneOf, ref, type ParamDef } from '../params.ts';
+import { LAYOUTS } from './coSpace.ts';
+
+/**
+ * Every call leg profile field (cms-api.md §2.5): the parameters of `/callLegProfiles` and the per-leg
+ * overrides `POST /calls/<id>/callLegs` accepts. One table for both.
+ */
+export const CALL_LEG_PROFILE_FIELDS: readonly ParamDef[] = [
+  { name: 'needsActivation', field: bool },
+  { name: 'defaultLayout', field: oneOf(...LAYOUTS), aliases: ['layout'] },
+  { name: 'changeLayoutAllowed', field: bool },
+  { name: 'participantLabels', field: bool },
+  { name: 'presentationDisplayMode', field: oneOf('dualStream', 'singleStream') },
+  { name: 'presentationContributionAllowed', field: bool },
+  { name: 'allowAllPresentationContributionAllowed', field: bool },
+  { name: 'presentationViewingAllowed', field: bool },
+  { name: 'endCallAllowed', field: bool },
+  { name: 'muteOthersAllowed', field: bool },
+  { name: 'changeJoinAudioMuteOverrideAllowed', field: bool },
+  { name: 'videoMuteOthersAllowed', field: bool },
+  { name: 'muteSelfAllowed', field: bool },
+  { name: 'allowAllMuteSelfAllowed', field: bool },
+  { name: 'videoMuteSelfAllowed', field: bool },
+  { name: 'joinToneParticipantThreshold', field: int(0, 100) },
+  { name: 'leaveToneParticipantThreshold', field: int(0, 100) },
+  { name: 'videoMode', field: oneOf('auto', 'disabled') },
+  { name: 'rxAudioMute', field: bool },
+  { name: 'txAudioMute', field: bool },
+  { name: 'rxVideoMute', field: bool },
+  { name: 'txVideoMute', field: bool },
+  { name: 'sipMediaEncryption', field: oneOf('optional', 'required', 'prohibited') },
+  { name: 'audioPacketSizeMs', field: int(1, 1000) },
+  { name: 'deactivationMode', field: oneOf('deactivate', 'disconnect', 'remainActivated') },
+  { name: 'deactivationModeTime', field: int(0, 2147483647) },
+  { name: 'telepresenceCallsAllowed', field: bool },
+  { name: 'sipPresentationChannelEnabled', field: bool },
+  { name: 'bfcpMode', field: oneOf('serverOnly', 'serverAndClient') },
+  { name: 'callLockAllowed', field: bool },
+  { name: 'setImportanceAllowed', field: bool },
+  { name: 'recordingControlAllowed', field: bool },
+  { name: 'streamingControlAllowed', field: bool },
+  { name: 'maxCallDurationTime', field: int(0, 2147483647) },
+  { name: 'qualityMain', field: oneOf('unrestricted', 'max1080p30', 'max720p30', 'max480p30') },
+  { name: 'qualityPresentation', field: oneOf('unrestricted', 'max1080p30', 'max720p5') },
+  { name: 'participantCounter', field: oneOf('never', 'auto', 'always') },
+  { name: 'disconnectOthersAllowed', field: bool },
+  { name: 'addParticipantAllowed', field: bool },
+  { name: 'controlRemoteCameraAllowed', field: bool },
+  { name: 'layoutTemplate', field: ref('layoutTemplates') },
+  { name: 'audioGainMode', field: oneOf('disabled', 'agc') },
+];

@@ -1,0 +1,143 @@
+/**
+ * The simulator's control API (`/sim/v1`, JSON, its own Basic credentials): what real endpoints would
+ * do to a call bridge, driven by tests and demos. Off unless the bridge is started with `--sim`.
+ *
+ *   POST /sim/v1/dialIns                  an endpoint calls in: {uri | callId, passcode | passcodes,
+ *                                          remoteParty, displayName?, userJid?, type?, hangUpAfterMs?, media?}
+ *   POST /sim/v1/callLegs/:id/hangUp      the far end of a leg hangs up (remoteTeardown)
+ *   PUT  /sim/v1/callLegs/:id/media       the leg's media and alarm conditions (codecs, sizes, packet statistics)
+ *   POST /sim/v1/calls/:id/deactivate     the call is deactivated: its legs leave (callDeactivated), it ends
+ *   GET|PUT|POST|DELETE /sim/v1/endpoints dial-out behaviours by URI pattern (list, replace, append, clear)
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { checkBasicAuth } from '../api/plugin.ts';
+import type { BridgeContext } from '../context.ts';
+import { DEFAULT_CALL_SETTINGS } from '../domain/call.ts';
+import { CALL_ID } from '../domain/coSpace.ts';
+import { CallDirectory } from '../engine/directory.ts';
+import { endpointBehaviourSchema, mediaReportSchema } from '../engine/endpoints.ts';
+
+export interface SimCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface SimApiOptions {
+  readonly ctx: BridgeContext;
+  readonly credentials: SimCredentials;
+}
+
+export const dialInSchema = z
+  .object({
+    uri: z.string().min(1).max(512).optional(),
+    callId: z.string().regex(CALL_ID).optional(),
+    passcode: z.string().max(64).optional(),
+    /** Successive attempts (the IVR allows three). */
+    passcodes: z.array(z.string().max(64)).max(10).optional(),
+    remoteParty: z.string().min(1).max(512),
+    displayName: z.string().max(256).optional(),
+    userJid: z.string().max(256).optional(),
+    type: z.enum(['sip', 'acano']).default('sip'),
+    hangUpAfterMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000).optional(),
+    media: mediaReportSchema.optional(),
+  })
+  .strict()
+  .refine((d) => (d.uri === undefined) !== (d.callId === undefined), { message: 'give exactly one of uri and callId' });
+
+class SimError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw new SimError(400, z.prettifyError(result.error));
+  return result.data;
+}
+
+export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
+  const { ctx, credentials } = options;
+  const engine = ctx.engine;
+  const directory = new CallDirectory(ctx.storage, ctx.node.id);
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!checkBasicAuth(request.headers.authorization, credentials)) {
+      await reply.code(401).header('www-authenticate', 'Basic realm="switchboard-sim"').send({ error: 'unauthorized' });
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | SimError, _request, reply) => {
+    if (error instanceof SimError) return reply.code(error.status).send({ error: error.message });
+    if (typeof error.statusCode === 'number' && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    ctx.logger.error({ err: error }, 'simulator request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.post('/dialIns', async (request) => {
+    const input = parse(dialInSchema, request.body);
+    const destination = await directory.dialInDestination(
+      { uri: input.uri, callId: input.callId, remoteParty: input.remoteParty, userJid: input.userJid },
+      DEFAULT_CALL_SETTINGS,
+    );
+    const { leg, end } = engine.dialIn({
+      remoteParty: input.remoteParty,
+      localAddress: input.uri ?? input.callId ?? '',
+      displayName: input.displayName ?? null,
+      type: input.type,
+      userJid: input.userJid ?? null,
+      passcodes: input.passcodes ?? (input.passcode === undefined ? [] : [input.passcode]),
+      destination,
+      hangUpAfterMs: input.hangUpAfterMs,
+      media: input.media,
+    });
+    return {
+      callLeg: leg.id,
+      participant: leg.participantId,
+      call: leg.callId,
+      state: end ? 'ended' : leg.state,
+      ...(end ? { reason: end.reason } : {}),
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/callLegs/:id/hangUp', (request) => {
+    if (!engine.hangUp(request.params.id.toLowerCase(), { reason: 'remoteTeardown', remoteTeardown: true, reasonDetails: 'SIP' })) {
+      throw new SimError(404, 'no such call leg');
+    }
+    return Promise.resolve({});
+  });
+
+  app.put<{ Params: { id: string } }>('/callLegs/:id/media', (request) => {
+    const report = parse(mediaReportSchema, request.body);
+    if (!engine.setMedia(request.params.id.toLowerCase(), report)) throw new SimError(404, 'no such call leg');
+    return Promise.resolve({});
+  });
+
+  app.post<{ Params: { id: string } }>('/calls/:id/deactivate', (request) => {
+    if (!engine.deactivateCall(request.params.id.toLowerCase())) throw new SimError(404, 'no such call');
+    return Promise.resolve({});
+  });
+
+  app.get('/endpoints', () => Promise.resolve({ endpoints: engine.endpoints.list() }));
+  app.put('/endpoints', (request) => {
+    const list = parse(z.object({ endpoints: z.array(endpointBehaviourSchema).max(10_000) }).strict(), request.body);
+    engine.endpoints.replace(list.endpoints);
+    return Promise.resolve({ endpoints: engine.endpoints.list() });
+  });
+  app.post('/endpoints', (request) => {
+    engine.endpoints.add(parse(endpointBehaviourSchema, request.body));
+    return Promise.resolve({ endpoints: engine.endpoints.list() });
+  });
+  app.delete('/endpoints', () => {
+    engine.endpoints.replace([]);
+    return Promise.resolve({ endpoints: [] });
+  });
+  return Promise.resolve();
+};
+
+/** A `--sim-config FILE` document. */
+export const simConfigSchema = z.object({ endpoints: z.array(endpointBehaviourSchema).default([]) }).strict();
