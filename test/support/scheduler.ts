@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { FakeClock } from '../../src/shared/clock.ts';
 import type { DialectName } from '../../src/shared/database.ts';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
+import type { EndpointBehaviour } from '../../src/bridge/engine/endpoints.ts';
 import { SecretBox } from '../../src/scheduler/secrets.ts';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
@@ -36,7 +37,7 @@ export async function startTracedBridge(
   clock: FakeClock,
   name: string,
   /** Simulated far ends (`sim.endpoints` of the call engine), e.g. [{ pattern: 'busy@*', outcome: 'busy' }]. */
-  endpoints: ReadonlyArray<Record<string, unknown>> = [],
+  endpoints: readonly EndpointBehaviour[] = [],
 ): Promise<TracedBridge> {
   const trace: TraceLine[] = [];
   const stream = new Writable({
@@ -51,7 +52,6 @@ export async function startTracedBridge(
       done();
     },
   });
-  // `sim` is the call engine's option (it lands from the calls branch); passed through untyped until then.
   const config = {
     sim: { credentials: { user: 'sim', password: 'sim-password' }, endpoints },
     database: database.url,
