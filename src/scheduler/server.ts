@@ -68,6 +68,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     throw error;
   }
   if (config.autoRun !== false) runner.start();
+  let closing: Promise<void> | undefined;
   return {
     url: urlOf('http', app.server.address()),
     storage,
@@ -75,10 +76,14 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     bridges,
     bookings,
     async close() {
-      await app.close();
-      await runner.stop();
-      await clients.closeAll();
-      await storage.close();
+      if (closing) return closing;
+      closing = (async () => {
+        await app.close();
+        await runner.stop();
+        await clients.closeAll();
+        await storage.close();
+      })();
+      return closing;
     },
   };
 }

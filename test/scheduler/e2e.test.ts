@@ -4,6 +4,7 @@
  * Gated on the bridge serving profiles, bulk sync and calls (they land from other branches).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import type { EndpointBehaviour } from '../../src/bridge/engine/endpoints.ts';
@@ -13,6 +14,7 @@ import { http } from '../support/http.ts';
 import { bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge, type TraceLine } from '../support/scheduler.ts';
 
 const T = (h: number, m = 0): number => Date.UTC(2026, 0, 5, h, m, 0); // Europe/London = UTC in January
+const KEY = randomBytes(32);
 const ENDPOINTS: EndpointBehaviour[] = [{ pattern: 'busy*', outcome: 'busy' }];
 
 function shape(lines: readonly TraceLine[]): string[] {
@@ -31,7 +33,7 @@ forEachDialect('scheduler end to end', (dialect) => {
     clock = new FakeClock(T(8));
     bridgeDb = await freshDatabase(dialect, 'bridge');
     b = await startTracedBridge(bridgeDb, clock, 'CallBridge-Core1', ENDPOINTS);
-    s = await startTestScheduler(dialect, clock);
+    s = await startTestScheduler(dialect, clock, { key: KEY });
     missing = await bridgeCapabilities(b.bridge.url);
     if (missing.length === 0) {
       const rule = await http('POST', `${b.bridge.url}/api/v1/outboundDialPlanRules`, { auth: API_USER, body: 'domain=example.com&priority=1' });
@@ -205,5 +207,88 @@ forEachDialect('scheduler end to end', (dialect) => {
     assert.equal(ended.status, 202);
     await s.scheduler.runner.runDue();
     assert.equal((await s.api('GET', `/bookings/${id}/occurrences/1`)).json.state, 'ended');
+  });
+
+  test('dial-out busy: re-dialled on each monitor pass up to the limit, then marked failed', async (t) => {
+    if (!(await world(t))) return;
+    await addAndProvision();
+    const id = await book('Busy line', '10:00', '11:00', ['alice@example.com', 'busy.desk@example.com']);
+    await at(T(10));
+    for (let step = 1; step <= 4; step++) await at(T(10) + step * 30_000);
+    const dials = b.trace.filter((l) => l.method === 'POST' && /calllegs$/i.test(l.path)).map((l) => l.fields?.['remoteParty']);
+    assert.deepEqual(dials.filter((r) => r === 'busy.desk@example.com').length, 3, 'first dial + 2 re-dials');
+    assert.deepEqual(dials.filter((r) => r === 'alice@example.com').length, 1, 'a connected participant is not re-dialled');
+    const view = (await s.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    const busy = view.participants.find((p: { uri: string }) => p.uri === 'busy.desk@example.com');
+    assert.equal(busy.dialState, 'failed');
+    assert.equal(busy.dialAttempts, 3);
+    assert.equal(busy.connected, false);
+    assert.equal(view.participants.find((p: { uri: string }) => p.uri === 'alice@example.com').connected, true);
+    const notes = (await s.api('GET', `/bookings/${id}/occurrences/1/audit`)).json.filter((e: { kind: string }) => e.kind === 'note');
+    assert.ok(notes.some((n: { error: string }) => /re-dialling/.test(n.error)));
+    assert.ok(notes.some((n: { error: string }) => /giving up/.test(n.error)));
+  });
+
+  test('restart between POST /calls and recording its answer: the call on the space is adopted, nothing posted or dialled twice', async (t) => {
+    if (!(await world(t))) return;
+    await addAndProvision();
+    const id = await book('Crash test', '10:00', '11:00', ['alice@example.com', 'bob@example.com']);
+    await at(T(10));
+    const live = (await s.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    // The crash window as the database saw it: POST /calls was marked as being sent, its answer and
+    // everything after it never recorded; bob's dial-out was marked as being sent, not its answer.
+    const storage = s.scheduler.storage;
+    await storage.meetings.update(id, 1, { state: 'starting', callId: null, callPosting: true }, clock.now());
+    await storage.meetings.updateDialOut(id, 1, 'bob@example.com', { state: 'dialling', callLegId: null }, clock.now());
+    await storage.actions.cancel(id, 1);
+    await storage.actions.schedule('start', id, 1, clock.now(), clock.now());
+    // A new scheduler process on the same database.
+    await s.scheduler.close();
+    const again = await startTestScheduler(dialect, clock, { database: s.database, key: KEY });
+    t.after(() => again.close());
+    const mark = b.trace.length;
+    await clock.advance(1_000);
+    await again.scheduler.runner.runDue();
+    const after = since(mark);
+    assert.ok(!after.includes('POST /api/v1/calls'), after.join('\n'));
+    assert.ok(!after.some((l) => /calllegs$/i.test(l) && l.startsWith('POST')), 'nobody dialled twice');
+    assert.ok(after.includes('GET /api/v1/calls'), 'looked for the call on the bridge');
+    const resumed = (await again.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    assert.equal(resumed.state, 'live');
+    assert.equal(resumed.call, live.call);
+    assert.equal(resumed.participants.find((p: { uri: string }) => p.uri === 'bob@example.com').dialState, 'dialled');
+    const calls = await http('GET', `${b.bridge.url}/api/v1/calls`, { auth: API_USER });
+    assert.match(calls.text, /total="1"/);
+  });
+
+  test('primary down at start: a meeting not yet started fails over to the alternate; every attempt is recorded', async (t) => {
+    if (!(await world(t))) return;
+    // A second call bridge of the same cluster (same database), discovered through /callBridges.
+    const core2 = await startTracedBridge(bridgeDb, clock, 'CallBridge-Core2', ENDPOINTS);
+    t.after(() => core2.close());
+    await addAndProvision();
+    const bridgeId = (await s.api('GET', '/bridges')).json[0].id as string;
+    const refreshed = await s.api('POST', '/bridges', { address: core2.bridge.url, username: API_USER.user, password: API_USER.password });
+    assert.equal(refreshed.status, 409, 'a discovered call bridge cannot be added again');
+    const withAlternate = await s.api('PATCH', `/bridges/${bridgeId}`, { alternate: { address: core2.bridge.url, username: API_USER.user, password: API_USER.password } });
+    assert.equal(withAlternate.status, 200, withAlternate.text);
+    assert.equal(withAlternate.json.alternate.address, core2.bridge.url);
+    const id = await book('Failover', '10:00', '11:00', ['alice@example.com']);
+    await b.close();
+    const mark = core2.trace.length;
+    await at(T(10));
+    const view = (await s.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    assert.equal(view.state, 'live', JSON.stringify(view));
+    assert.equal(view.endpoint, 'alternate');
+    assert.equal(view.space.number, 1);
+    assert.deepEqual(
+      shape(core2.trace.slice(mark)).filter((l) => !/callLegs$/.test(l)).slice(0, 5),
+      ['GET /api/v1/system/status', 'GET /api/v1/participants', 'GET /api/v1/coSpaces', 'PUT /api/v1/cospaces/<id>', 'POST /api/v1/calls'],
+    );
+    const audit = (await s.api('GET', `/bookings/${id}/occurrences/1/audit`)).json as Array<{ kind: string; status?: number; error?: string; path?: string }>;
+    assert.ok(audit.some((e) => e.kind === 'cms' && e.status === undefined && e.path === '/api/v1/system/status'), 'the failed attempt on the primary is recorded');
+    assert.ok(audit.some((e) => e.kind === 'note' && /fails over to the alternate/.test(e.error ?? '')));
+    await at(T(11));
+    assert.equal((await s.api('GET', `/bookings/${id}/occurrences/1`)).json.state, 'ended', 'ended on the alternate it ran on');
   });
 });

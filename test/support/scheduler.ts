@@ -92,6 +92,7 @@ export async function startTestScheduler(
     cms: { attempts: 1 },
     runner: { monitorIntervalMs: 30_000, retryBaseMs: 5_000 },
   });
+  let closed = false;
   return {
     scheduler,
     database,
@@ -109,6 +110,8 @@ export async function startTestScheduler(
       return { status: res.status, json, text: res.text };
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await scheduler.close();
       if (!options.database) await database.dispose();
     },

@@ -19,7 +19,10 @@ export class ActionStore {
     private readonly dialect: DialectName,
   ) {}
 
-  /** Schedules an action; an existing pending action of the same kind for the meeting is moved instead. */
+  /**
+   * Schedules an action; an existing pending, unclaimed action of the same kind for the meeting is moved
+   * instead (a claimed one is running now: it gets a successor, e.g. the next monitor pass).
+   */
   async schedule(kind: ActionKind, bookingId: string, occurrence: number, dueMs: number, nowMs: number): Promise<void> {
     const res = await this.db
       .updateTable('action')
@@ -28,6 +31,7 @@ export class ActionStore {
       .where('booking_id', '=', bookingId)
       .where('occurrence', '=', occurrence)
       .where('state', '=', 'pending')
+      .where('lease_owner', 'is', null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) > 0) return;
     await this.db
