@@ -49,12 +49,12 @@ forEachDialect('scheduler end to end', (dialect) => {
   }
 
   async function drive<R>(pending: Promise<R>): Promise<R> {
-    let done = false;
+    const state = { done: false };
     const settled = pending.finally(() => {
-      done = true;
+      state.done = true;
     });
     // Real I/O (Postgres) needs real time between the fake clock's steps.
-    for (let i = 0; i < 2000 && !done; i++) {
+    for (let i = 0; i < 2000 && !state.done; i++) {
       await clock.advance(250);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
