@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { startBridge, type SimConfig } from './bridge/server.ts';
 import { simConfigSchema } from './bridge/sim/plugin.ts';
 import { startCollector } from './collector/server.ts';
+import { startScheduler } from './scheduler/server.ts';
 import { startSystem } from './up.ts';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -45,6 +46,14 @@ collector options:
   --retention-days N        drop records older than N days (checked hourly; default: keep)
   --sqlite-sync full|normal SQLite durability of an acknowledged post (default full: survives power loss)
   --data DIR                data directory (default ./data)
+
+scheduler options:
+  --listen HOST:PORT        JSON API (default 127.0.0.1:8090; port 0 picks one); OpenAPI at /api/v1/openapi.json
+  --database URL            sqlite:PATH (default sqlite:./data/scheduler.db), sqlite::memory:, postgres://...
+  --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
+  --data DIR                data directory (default ./data)
+  SWITCHBOARD_SECRET_KEY    32-byte key (hex or base64) sealing stored bridge passwords; without it a key is
+                            generated once into DIR/scheduler-secret.key
 
 up options:
   --data DIR                data directory (default ./data): bridge.db, collector.db, scheduler.db,
@@ -236,9 +245,40 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+async function runScheduler(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listen: { type: 'string' },
+      database: { type: 'string' },
+      'api-user': { type: 'string' },
+      'api-password': { type: 'string' },
+      data: { type: 'string' },
+    },
+    strict: true,
+  });
+  const credentials = credentialsFrom(values);
+  if (!credentials) {
+    io.err('switchboard scheduler: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the scheduler does not run open.');
+    return 2;
+  }
+  const dataDir = values.data ?? './data';
+  const scheduler = await startScheduler({
+    database: values.database ?? `sqlite:${join(dataDir, 'scheduler.db')}`,
+    dataDir,
+    credentials,
+    listen: parseListen(values.listen ?? '127.0.0.1:8090'),
+  });
+  io.out(`listening on ${scheduler.url}`);
+  await untilSignal();
+  await scheduler.close();
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   bridge: runBridge,
   collector: runCollector,
+  scheduler: runScheduler,
   up: runUp,
 };
 

@@ -4,6 +4,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   Kysely,
   SqliteAdapter,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
   Migrator,
   PostgresDialect,
   SqliteDialect,
@@ -100,7 +104,7 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
       },
     },
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location, close: () => db.destroy() };
 }
 
@@ -123,6 +127,40 @@ function withStatementCache(sqlite: BetterSqlite3.Database, limit = 1000): Sqlit
       return statement;
     },
   };
+}
+
+/**
+ * Kysely's Postgres introspector lists every column of every table in every schema of the database,
+ * calling has_schema_privilege() on each schema name as it goes. The migrator uses it only to ask
+ * whether its own tables exist. With many schemas that is slow, and a schema dropped during the
+ * listing (another service, another test run) makes the query fail. This one looks only at the
+ * schema our tables live in: the first of the search path.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const result = await sql<{ name: string }>`select current_schema() as name`.execute(this.db);
+    return result.rows.filter((r) => typeof r.name === 'string');
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const result = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return result.rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
 }
 
 /** Runs every pending migration of one service. Each service keeps its own migration table. */

@@ -1,0 +1,105 @@
+/**
+ * The scheduler's error catalogue: every failure its JSON API can answer, with its HTTP status and a
+ * stable machine-readable `code`, plus `CmsError` for failures talking to a managed bridge. Services
+ * throw these; one error handler in `api/` writes them as `{ error: { code, message, details } }`.
+ */
+
+export type SchedulerErrorCode =
+  | 'badRequest'
+  | 'validationFailed'
+  | 'unauthorized'
+  | 'notFound'
+  | 'bridgeAlreadyManaged'
+  | 'bookingConflict'
+  | 'spaceNeeded'
+  | 'invalidState'
+  | 'bridgeNotConfigured'
+  | 'bridgeUnreachable'
+  | 'bridgeRefused'
+  | 'provisioningFailed'
+  | 'internal';
+
+export class SchedulerError extends Error {
+  readonly status: number;
+  readonly code: SchedulerErrorCode;
+  readonly details: unknown;
+
+  constructor(status: number, code: SchedulerErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'SchedulerError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: SchedulerErrorCode; message: string; details?: unknown } } {
+    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+}
+
+/** A request to a CMS that failed: HTTP status (undefined when the bridge could not be reached) and the CMS reason. */
+export class CmsError extends Error {
+  readonly method: string;
+  readonly path: string;
+  /** HTTP status; undefined = no answer (connection refused, reset, timeout). */
+  readonly status: number | undefined;
+  /** First element of `<failureDetails>`, e.g. `coSpaceDoesNotExist`, `parameterError`. */
+  readonly reason: string | undefined;
+  /** For `parameterError`: the parameter and its error. */
+  readonly parameter: { readonly name: string; readonly error: string } | undefined;
+
+  constructor(
+    method: string,
+    path: string,
+    status: number | undefined,
+    reason: string | undefined,
+    message: string,
+    parameter?: { name: string; error: string },
+  ) {
+    super(`${method} ${path}: ${message}`);
+    this.name = 'CmsError';
+    this.method = method;
+    this.path = path;
+    this.status = status;
+    this.reason = reason;
+    this.parameter = parameter;
+  }
+
+  /** True when the bridge gave no answer, or answered 503 (busy) every time we tried. */
+  get unreachable(): boolean {
+    return this.status === undefined || this.status === 503;
+  }
+
+  /** `*DoesNotExist` or a 404: the object is not on the bridge. */
+  get doesNotExist(): boolean {
+    return this.status === 404 || (this.reason?.endsWith('DoesNotExist') ?? false);
+  }
+}
+
+export const schedulerErrors = {
+  badRequest: (message: string, details?: unknown) => new SchedulerError(400, 'badRequest', message, details),
+  validation: (issues: unknown) => new SchedulerError(400, 'validationFailed', 'the request body is not valid', issues),
+  unauthorized: () => new SchedulerError(401, 'unauthorized', 'authentication required'),
+  notFound: (what: string, id: string) => new SchedulerError(404, 'notFound', `${what} ${id} does not exist`),
+  bridgeAlreadyManaged: (message: string, bridge: string) =>
+    new SchedulerError(409, 'bridgeAlreadyManaged', message, { bridge }),
+  bookingConflict: (conflicts: unknown) =>
+    new SchedulerError(409, 'bookingConflict', 'the booking conflicts with other bookings', conflicts),
+  spaceNeeded: (message: string, details?: unknown) => new SchedulerError(409, 'spaceNeeded', message, details),
+  invalidState: (message: string) => new SchedulerError(409, 'invalidState', message),
+  bridgeNotConfigured: (message: string) => new SchedulerError(409, 'bridgeNotConfigured', message),
+  bridgeUnreachable: (error: CmsError) =>
+    new SchedulerError(502, 'bridgeUnreachable', `the bridge could not be reached: ${error.message}`),
+  bridgeRefused: (error: CmsError) =>
+    new SchedulerError(502, 'bridgeRefused', `the bridge refused a request: ${error.message}`, {
+      status: error.status,
+      reason: error.reason,
+      ...(error.parameter ? { parameter: error.parameter } : {}),
+    }),
+  provisioningFailed: (message: string) => new SchedulerError(502, 'provisioningFailed', message),
+} as const;
+
+/** Maps a CMS failure met while serving an API request to the scheduler's catalogue. */
+export function fromCmsError(error: CmsError): SchedulerError {
+  return error.unreachable ? schedulerErrors.bridgeUnreachable(error) : schedulerErrors.bridgeRefused(error);
+}

@@ -1,0 +1,436 @@
+/**
+ * Runs booked meetings on their bridges the way TMS does, from durable actions in the database:
+ *
+ * - start: GET system/status, GET participants, GET coSpaces, PUT the lowest free space open (title, PIN,
+ *   new secret), POST /calls, GET status/coSpaces/calls/calllegs, then one POST callLegs per dial-out;
+ * - monitor: GET /calls/<id>/callLegs and re-dial a dial-out participant that dropped or failed, up to a limit;
+ * - end: GET status/coSpaces/calls/coSpaces, PUT the space back to `TMS_Scheduled_Meeting_<n>` (closed,
+ *   passcode cleared, secret regenerated), DELETE the call; the space is free again.
+ *
+ * Actions are claimed with leases, so several scheduler processes on one Postgres never run one twice.
+ * Every step is recorded before and after its request, so a restart resumes without a second call or a
+ * second dial-out. An unreachable bridge is retried with backoff; a meeting that has not opened its
+ * space yet fails over to the bridge's alternate address; a meeting in progress is never moved.
+ */
+import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import { newGuid } from '../../shared/ids.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { CmsClient } from '../cms-client/client.ts';
+import type { CmsClients } from '../cms-client/pool.ts';
+import { spaceName, type ManagedBridge } from '../domain/bridge.ts';
+import { isFinished, meetingKey, openSpaceFields, type Action, type DialOut, type Endpoint, type Meeting } from '../domain/meeting.ts';
+import { CmsError } from '../errors.ts';
+import type { SchedulerStorage } from '../storage/index.ts';
+
+export interface RunnerOptions {
+  /** This process's lease owner name (default: a new GUID). */
+  readonly owner?: string;
+  /** How often due actions are looked for (default 250 ms). */
+  readonly pollMs?: number;
+  /** How long a claimed action stays ours without renewal (default 60 s). */
+  readonly leaseMs?: number;
+  /** Actions run at once by this process (default 200). */
+  readonly concurrency?: number;
+  /** Dial attempts per participant, first one included (default 3). */
+  readonly maxDialAttempts?: number;
+  /** How often a live meeting's call legs are checked for dropped dial-outs (default 15 s). */
+  readonly monitorIntervalMs?: number;
+  /** First retry delay of an action whose bridge was unreachable; doubles per attempt (default 2 s, max 60 s). */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+/** Thrown inside an action to run it again later. */
+class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const normalizeUri = (uri: string | undefined): string => (uri ?? '').trim().toLowerCase().replace(/^sips?:/, '');
+
+export class Runner {
+  readonly owner: string;
+  readonly #o: Required<Omit<RunnerOptions, 'owner'>>;
+  readonly #inflight = new Set<Promise<void>>();
+  #timer: TimerHandle | undefined;
+  #running = false;
+  #ticking = false;
+
+  constructor(
+    private readonly storage: SchedulerStorage,
+    private readonly clients: CmsClients,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: RunnerOptions = {},
+  ) {
+    this.owner = options.owner ?? newGuid();
+    this.#o = {
+      pollMs: options.pollMs ?? 250,
+      leaseMs: options.leaseMs ?? 60_000,
+      concurrency: options.concurrency ?? 200,
+      maxDialAttempts: options.maxDialAttempts ?? 3,
+      monitorIntervalMs: options.monitorIntervalMs ?? 15_000,
+      retryBaseMs: options.retryBaseMs ?? 2_000,
+      retryMaxMs: options.retryMaxMs ?? 60_000,
+    };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** Look for due actions now (after a booking or an "end now"). */
+  kick(): void {
+    if (this.#running) this.#schedule(0);
+  }
+
+  #isRunning(): boolean {
+    return this.#running;
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer?.cancel();
+    this.#timer = this.clock.setTimeout(() => void this.#tick(), delayMs);
+  }
+
+  async #tick(): Promise<void> {
+    if (!this.#running || this.#ticking) return;
+    this.#ticking = true;
+    try {
+      const launched = await this.#claimAndLaunch();
+      this.logger.trace({ launched: launched.length }, 'runner tick');
+    } catch (error) {
+      this.logger.error({ err: error }, 'runner tick failed');
+    } finally {
+      this.#ticking = false;
+      if (this.#isRunning()) this.#schedule(this.#o.pollMs);
+    }
+  }
+
+  async #claimAndLaunch(): Promise<Promise<void>[]> {
+    const room = this.#o.concurrency - this.#inflight.size;
+    if (room <= 0) return [];
+    const actions = await this.storage.actions.claimDue(this.owner, this.clock.now(), this.#o.leaseMs, room);
+    return actions.map((action) => {
+      const p = this.#run(action).finally(() => this.#inflight.delete(p));
+      this.#inflight.add(p);
+      return p;
+    });
+  }
+
+  /** Claims every due action and waits for them (tests and tools drive the runner with this). */
+  async runDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const launched = await this.#claimAndLaunch();
+      if (launched.length === 0) break;
+      total += launched.length;
+      await Promise.all(launched);
+    }
+    return total;
+  }
+
+  async #run(action: Action): Promise<void> {
+    const meeting = await this.storage.meetings.get(action.bookingId, action.occurrence);
+    try {
+      if (!meeting) {
+        await this.storage.actions.complete(action.id, this.owner);
+        return;
+      }
+      if (action.kind === 'start') await this.#start(action, meeting);
+      else if (action.kind === 'monitor') await this.#monitor(meeting);
+      else await this.#end(action, meeting);
+      await this.storage.actions.complete(action.id, this.owner);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retry = error instanceof RetryLater || (error instanceof CmsError && error.unreachable);
+      if (retry && meeting) {
+        const delay = error instanceof RetryLater && error.delayMs !== undefined ? error.delayMs : Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.max(0, action.attempts - 1));
+        await this.#note(meeting, `${action.kind}: attempt ${action.attempts} did not complete (${message}); retrying in ${delay} ms`);
+        await this.storage.actions.retryAt(action.id, this.owner, this.clock.now() + delay, message);
+        return;
+      }
+      this.logger.warn({ booking: action.bookingId, occurrence: action.occurrence, kind: action.kind, error: message }, 'meeting action failed');
+      if (meeting) {
+        await this.#note(meeting, `${action.kind} failed: ${message}`);
+        if (action.kind === 'start') await this.#failMeeting(meeting, message);
+      }
+      await this.storage.actions.fail(action.id, this.owner, message);
+    }
+  }
+
+  async #bridge(meeting: Meeting): Promise<ManagedBridge> {
+    if (meeting.bridgeId === null) throw new Error('the meeting has no bridge');
+    const bridge = await this.storage.bridges.get(meeting.bridgeId);
+    if (!bridge) throw new Error(`bridge ${meeting.bridgeId} no longer exists`);
+    return bridge;
+  }
+
+  /** The bridge's client for one endpoint, writing every exchange to the meeting's audit log. */
+  meetingClient(bridge: ManagedBridge, endpoint: Endpoint, meeting: Pick<Meeting, 'bookingId' | 'occurrence'>): CmsClient | undefined {
+    return this.clients.for(bridge, endpoint)?.withObserver((e) =>
+      this.storage.audit.append({
+        bookingId: meeting.bookingId,
+        occurrence: meeting.occurrence,
+        bridgeId: bridge.id,
+        atMs: e.startedAtMs,
+        kind: 'cms',
+        method: e.method,
+        path: e.path,
+        fields: e.fields,
+        attempt: e.attempt,
+        status: e.status,
+        location: e.location,
+        body: e.body,
+        error: e.error,
+        durationMs: e.durationMs,
+      }),
+    );
+  }
+
+  async #note(meeting: Pick<Meeting, 'bookingId' | 'occurrence' | 'bridgeId'>, text: string): Promise<void> {
+    await this.storage.audit.append({
+      bookingId: meeting.bookingId,
+      occurrence: meeting.occurrence,
+      bridgeId: meeting.bridgeId,
+      atMs: this.clock.now(),
+      kind: 'note',
+      error: text,
+    });
+  }
+
+  async #update(meeting: Meeting, changes: Parameters<SchedulerStorage['meetings']['update']>[2]): Promise<Meeting> {
+    await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, changes, this.clock.now());
+    return { ...meeting, ...changes };
+  }
+
+  async #failMeeting(meeting: Meeting, error: string): Promise<void> {
+    const current = (await this.storage.meetings.get(meeting.bookingId, meeting.occurrence)) ?? meeting;
+    if (isFinished(current.state)) return;
+    if (current.spaceOpened || current.callId !== null) {
+      // Something is open on the bridge: let the end action close it, now.
+      await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { error }, this.clock.now());
+      await this.storage.actions.schedule('end', meeting.bookingId, meeting.occurrence, this.clock.now(), this.clock.now());
+      return;
+    }
+    await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { state: 'failed', error }, this.clock.now());
+    if (current.bridgeId !== null) await this.storage.bridges.release(current.bridgeId, meetingKey(meeting.bookingId, meeting.occurrence));
+    await this.storage.actions.cancel(meeting.bookingId, meeting.occurrence);
+  }
+
+  // ---- start ----
+
+  async #start(action: Action, initial: Meeting): Promise<void> {
+    let meeting = initial;
+    if (isFinished(meeting.state) || meeting.state === 'live') return;
+    if (this.clock.now() >= meeting.endMs) throw new Error('the meeting ended before it could be started');
+    const bridge = await this.#bridge(meeting);
+    let endpoint: Endpoint = meeting.endpoint ?? 'primary';
+    let client = this.#client(bridge, endpoint, meeting);
+
+    if (!meeting.spaceOpened) {
+      try {
+        await client.systemStatus();
+      } catch (error) {
+        if (!(error instanceof CmsError && error.unreachable)) throw error;
+        if (endpoint !== 'primary' || !bridge.alternate) throw error;
+        await this.#note(meeting, `${bridge.address} unreachable (${error.message}); this meeting has not started, so it fails over to the alternate ${bridge.alternate.address}`);
+        endpoint = 'alternate';
+        client = this.#client(bridge, endpoint, meeting);
+        await client.systemStatus();
+      }
+      await client.participantsPage();
+      await client.coSpacesPage();
+      const space = await this.storage.bridges.claimLowestFree(bridge.id, meetingKey(meeting.bookingId, meeting.occurrence));
+      if (!space?.coSpaceId) throw new Error('no free space in the conference-ID range');
+      meeting = await this.#update(meeting, {
+        state: 'starting',
+        spaceNumber: space.number,
+        coSpaceId: space.coSpaceId,
+        endpoint,
+        secret: meeting.secret ?? newGuid(),
+      });
+      await client.updateCoSpace(space.coSpaceId, openSpaceFields(meeting, meeting.secret ?? ''));
+      meeting = await this.#update(meeting, { spaceOpened: true });
+    }
+    const coSpaceId = meeting.coSpaceId;
+    if (coSpaceId === null) throw new Error('the meeting has no space');
+
+    if (meeting.callId === null) {
+      let callId: string | undefined;
+      if (meeting.callPosting) {
+        // We may have posted the call before a restart: look for it on the bridge first.
+        callId = await this.#existingCall(client, coSpaceId);
+        if (callId !== undefined) await this.#note(meeting, `resumed: found call ${callId} already on the space; not posting another`);
+      }
+      if (callId === undefined) {
+        meeting = await this.#update(meeting, { callPosting: true });
+        callId = await client.createCall(coSpaceId);
+      }
+      meeting = await this.#update(meeting, { callId, callPosting: false });
+      await client.systemStatus();
+      await client.coSpacesPage();
+      await client.callsPage();
+      await client.callLegsPage();
+    }
+    const callId = meeting.callId;
+    if (callId === null) throw new Error('the meeting has no call');
+
+    const dialOuts = meeting.type === 'automatic' ? await this.storage.meetings.dialOuts(meeting.bookingId, meeting.occurrence) : [];
+    for (const d of dialOuts) {
+      if (d.state === 'pending' || d.state === 'dialling') await this.#dial(client, meeting, callId, d);
+    }
+    await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { state: 'live', error: null }, this.clock.now());
+    const now = this.clock.now();
+    await this.storage.actions.schedule('end', meeting.bookingId, meeting.occurrence, meeting.endMs, now);
+    if (dialOuts.length > 0 && now + this.#o.monitorIntervalMs < meeting.endMs) {
+      await this.storage.actions.schedule('monitor', meeting.bookingId, meeting.occurrence, now + this.#o.monitorIntervalMs, now);
+    }
+    this.logger.info({ booking: meeting.bookingId, occurrence: meeting.occurrence, space: meeting.spaceNumber, call: callId, endpoint: meeting.endpoint, attempt: action.attempts }, 'meeting started');
+  }
+
+  #client(bridge: ManagedBridge, endpoint: Endpoint, meeting: Meeting): CmsClient {
+    const client = this.meetingClient(bridge, endpoint, meeting);
+    if (!client) throw new Error(`bridge ${bridge.id} has no ${endpoint} address`);
+    return client;
+  }
+
+  async #existingCall(client: CmsClient, coSpaceId: string): Promise<string | undefined> {
+    let calls;
+    try {
+      calls = await client.calls(coSpaceId);
+    } catch (error) {
+      if (!(error instanceof CmsError) || error.unreachable) throw error;
+      calls = await client.calls();
+    }
+    return calls.find((c) => c.coSpace === coSpaceId)?.id;
+  }
+
+  /** One dial-out, recorded before (dialling) and after (dialled + leg id): never dialled twice. */
+  async #dial(client: CmsClient, meeting: Meeting, callId: string, d: DialOut): Promise<void> {
+    const { bookingId, occurrence } = meeting;
+    if (d.state === 'dialling') {
+      const leg = (await client.callLegsOf(callId)).find((l) => normalizeUri(l.remoteParty) === normalizeUri(d.uri));
+      if (leg) {
+        await this.storage.meetings.updateDialOut(bookingId, occurrence, d.uri, { state: 'dialled', callLegId: leg.id }, this.clock.now());
+        await this.#note(meeting, `resumed: ${d.uri} already has call leg ${leg.id}; not dialling again`);
+        return;
+      }
+    }
+    await this.storage.meetings.updateDialOut(bookingId, occurrence, d.uri, { state: 'dialling', attempts: d.attempts + 1 }, this.clock.now());
+    try {
+      const legId = await client.dialOut(callId, d.uri);
+      await this.storage.meetings.updateDialOut(bookingId, occurrence, d.uri, { state: 'dialled', callLegId: legId }, this.clock.now());
+    } catch (error) {
+      if (error instanceof CmsError && !error.unreachable) {
+        await this.storage.meetings.updateDialOut(bookingId, occurrence, d.uri, { state: 'failed' }, this.clock.now());
+        await this.#note(meeting, `dial-out to ${d.uri} refused: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  // ---- monitor ----
+
+  async #monitor(meeting: Meeting): Promise<void> {
+    if (meeting.state !== 'live' || meeting.callId === null || meeting.endpoint === null) return;
+    const now = this.clock.now();
+    if (now >= meeting.endMs) return;
+    const bridge = await this.#bridge(meeting);
+    const client = this.#client(bridge, meeting.endpoint, meeting);
+    try {
+      const legs = await client.callLegsOf(meeting.callId);
+      const present = new Set(legs.map((l) => l.id));
+      for (const d of await this.storage.meetings.dialOuts(meeting.bookingId, meeting.occurrence)) {
+        if (d.state !== 'dialled' || (d.callLegId !== null && present.has(d.callLegId))) continue;
+        if (d.attempts >= this.#o.maxDialAttempts) {
+          await this.storage.meetings.updateDialOut(meeting.bookingId, meeting.occurrence, d.uri, { state: 'failed' }, now);
+          await this.#note(meeting, `${d.uri} is not in the call after ${d.attempts} attempts; giving up`);
+          continue;
+        }
+        await this.#note(meeting, `${d.uri} dropped or did not answer; re-dialling (attempt ${d.attempts + 1} of ${this.#o.maxDialAttempts})`);
+        await this.#dial(client, meeting, meeting.callId, { ...d, state: 'pending' });
+      }
+    } catch (error) {
+      if (error instanceof CmsError && error.doesNotExist) {
+        await this.#note(meeting, `call ${meeting.callId} no longer exists on the bridge; monitoring stops`);
+        return;
+      }
+      if (!(error instanceof CmsError && error.unreachable)) throw error;
+      await this.#note(meeting, `monitor: bridge unreachable (${error.message})`);
+    }
+    const next = this.clock.now() + this.#o.monitorIntervalMs;
+    if (next < meeting.endMs) await this.storage.actions.schedule('monitor', meeting.bookingId, meeting.occurrence, next, this.clock.now());
+  }
+
+  // ---- end ----
+
+  async #end(action: Action, initial: Meeting): Promise<void> {
+    let meeting = initial;
+    if (isFinished(meeting.state)) return;
+    const key = meetingKey(meeting.bookingId, meeting.occurrence);
+    const pendingStart = (await this.storage.actions.pending(meeting.bookingId, meeting.occurrence)).find((a) => a.kind === 'start');
+    if (pendingStart && pendingStart.id !== action.id) {
+      if (meeting.state === 'starting') throw new RetryLater('the start sequence is still running', 1_000);
+      await this.storage.actions.cancel(meeting.bookingId, meeting.occurrence, 'start');
+    }
+    if (meeting.state === 'scheduled' || meeting.endpoint === null || meeting.coSpaceId === null) {
+      if (meeting.bridgeId !== null) await this.storage.bridges.release(meeting.bridgeId, key);
+      await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { state: meeting.state === 'scheduled' ? 'cancelled' : 'ended' }, this.clock.now());
+      return;
+    }
+    const bridge = await this.#bridge(meeting);
+    const client = this.#client(bridge, meeting.endpoint, meeting);
+    await client.systemStatus();
+    await client.coSpacesPage();
+    await client.callsPage();
+    await client.coSpacesPage();
+    const number = meeting.spaceNumber ?? 0;
+    await client.updateCoSpace(meeting.coSpaceId, { nonMemberAccess: false, passcode: '', name: spaceName(number), regenerateSecret: true });
+    if (meeting.callId !== null) {
+      try {
+        await client.deleteCall(meeting.callId);
+      } catch (error) {
+        if (!(error instanceof CmsError && error.doesNotExist)) throw error;
+      }
+    }
+    meeting = await this.#update(meeting, { state: 'ended' });
+    await this.storage.bridges.release(bridge.id, key);
+    await this.storage.actions.cancel(meeting.bookingId, meeting.occurrence, 'monitor');
+    this.logger.info({ booking: meeting.bookingId, occurrence: meeting.occurrence, space: meeting.spaceNumber }, 'meeting ended');
+  }
+
+  /** The extension marker: the opening PUT again, same fields. */
+  async markExtended(meeting: Meeting): Promise<void> {
+    if (meeting.coSpaceId === null || meeting.endpoint === null) return;
+    const bridge = await this.#bridge(meeting);
+    await this.#client(bridge, meeting.endpoint, meeting).updateCoSpace(meeting.coSpaceId, openSpaceFields(meeting, meeting.secret ?? ''));
+  }
+
+  /** Call legs of a live meeting's call (for "who is connected"); undefined when it cannot be asked. */
+  async connectedLegs(meeting: Meeting): Promise<Array<{ id: string; remoteParty: string | undefined }> | undefined> {
+    if (meeting.state !== 'live' || meeting.callId === null || meeting.endpoint === null || meeting.bridgeId === null) return undefined;
+    const bridge = await this.storage.bridges.get(meeting.bridgeId);
+    const client = bridge ? this.meetingClient(bridge, meeting.endpoint, meeting) : undefined;
+    if (!client) return undefined;
+    try {
+      return (await client.callLegsOf(meeting.callId)).map((l) => ({ id: l.id, remoteParty: l.remoteParty }));
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/** SQL for the audit log: every CMS request/response a meeting (or a bridge operation) caused, and notes. */
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditTable, SchedulerDatabase } from './schema.ts';
+
+export interface AuditEntry {
+  readonly bookingId: string | null;
+  readonly occurrence: number | null;
+  readonly bridgeId: string | null;
+  readonly atMs: number;
+  /** 'cms' = one request and its answer; 'note' = a runner decision (failover, retry, give up). */
+  readonly kind: 'cms' | 'note';
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
+  /** Form fields sent, passcodes masked. */
+  readonly fields?: Readonly<Record<string, string>> | undefined;
+  readonly attempt?: number | undefined;
+  readonly status?: number | undefined;
+  readonly location?: string | undefined;
+  readonly body?: string | undefined;
+  readonly error?: string | undefined;
+  readonly durationMs?: number | undefined;
+}
+
+export interface StoredAuditEntry extends AuditEntry {
+  readonly seq: number;
+}
+
+function toEntry(row: Selectable<AuditTable>): StoredAuditEntry {
+  return {
+    seq: row.seq,
+    bookingId: row.booking_id,
+    occurrence: row.occurrence,
+    bridgeId: row.bridge_id,
+    atMs: row.at_ms,
+    kind: row.kind as 'cms' | 'note',
+    method: row.method ?? undefined,
+    path: row.path ?? undefined,
+    fields: row.fields === null ? undefined : (JSON.parse(row.fields) as Record<string, string>),
+    attempt: row.attempt ?? undefined,
+    status: row.status ?? undefined,
+    location: row.location ?? undefined,
+    body: row.body ?? undefined,
+    error: row.error ?? undefined,
+    durationMs: row.duration_ms ?? undefined,
+  };
+}
+
+export class AuditStore {
+  constructor(private readonly db: Kysely<SchedulerDatabase>) {}
+
+  async append(e: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit')
+      .values({
+        booking_id: e.bookingId,
+        occurrence: e.occurrence,
+        bridge_id: e.bridgeId,
+        at_ms: e.atMs,
+        kind: e.kind,
+        method: e.method ?? null,
+        path: e.path ?? null,
+        fields: e.fields === undefined ? null : JSON.stringify(e.fields),
+        attempt: e.attempt ?? null,
+        status: e.status ?? null,
+        location: e.location ?? null,
+        body: e.body ?? null,
+        error: e.error ?? null,
+        duration_ms: e.durationMs ?? null,
+      })
+      .execute();
+  }
+
+  async ofMeeting(bookingId: string, occurrence?: number): Promise<StoredAuditEntry[]> {
+    let q = this.db.selectFrom('audit').selectAll().where('booking_id', '=', bookingId);
+    if (occurrence !== undefined) q = q.where('occurrence', '=', occurrence);
+    return (await q.orderBy('seq').execute()).map(toEntry);
+  }
+
+  async ofBridge(bridgeId: string, limit = 500): Promise<StoredAuditEntry[]> {
+    const rows = await this.db.selectFrom('audit').selectAll().where('bridge_id', '=', bridgeId).where('booking_id', 'is', null).orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(toEntry).reverse();
+  }
+}
