@@ -12,6 +12,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import { startCollector, type RunningCollector } from './collector/server.ts';
+import { startScheduler, type RunningScheduler } from './scheduler/server.ts';
+import { CalendarService } from './scheduler/service/calendar.ts';
+import { request } from 'undici';
+import { bookingsPart, type BookingsBackend } from './web/bookings/pages.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
 import { urlOf, type ListenAddress } from './shared/listen.ts';
@@ -40,6 +44,7 @@ export interface RunningSystem {
   readonly webUrl: string;
   readonly bridge: RunningBridge;
   readonly collector: RunningCollector;
+  readonly scheduler: RunningScheduler;
   /** The collector's query API base (`http://127.0.0.1:PORT`) and its credentials. */
   readonly collectorApi: { readonly baseUrl: string; readonly user: string; readonly password: string };
   /** The bridge's CMS API base (`https://127.0.0.1:PORT`) and the credentials `up` gave it. */
@@ -54,6 +59,7 @@ interface UpSecrets {
   readonly bridgeApi: { readonly user: string; readonly password: string };
   readonly simulator: { readonly user: string; readonly password: string };
   readonly collectorApi: { readonly user: string; readonly password: string };
+  readonly schedulerApi: { readonly user: string; readonly password: string };
   /** Required on CDR posts (`?token=`): only our bridge feeds the collector. */
   readonly collectorIngestToken: string;
 }
@@ -73,6 +79,44 @@ export const DEMO_ENDPOINTS: readonly EndpointBehaviour[] = [
 export const LOCAL_BRIDGE_NAME = 'switchboard-local';
 /** The path our bridge posts CDRs to on the collector (any path is a receiver; this one is ours). */
 export const CDR_RECEIVER_PATH = '/cdr/switchboard-up';
+/** What `up` gives the bridge in the scheduler: a domain and a conference-ID range of 100 spaces. */
+export const LOCAL_DOMAIN = 'switchboard.local';
+export const CONFERENCE_ID_RANGE = { start: 7000, end: 7099 } as const;
+
+/** A JSON request to the scheduler's own API over HTTP (how `up` registers the bridge, like an operator would). */
+async function schedulerCall(baseUrl: string, auth: { user: string; password: string }, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<unknown> {
+  const res = await request(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headersTimeout: 300_000,
+    bodyTimeout: 300_000,
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`scheduler ${method} ${path} answered ${res.statusCode}: ${text}`);
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
+/** The scheduler's booking service as the Bookings pages see it (explicit: the service has private fields). */
+function bookingsBackend(scheduler: RunningScheduler, clock: Clock): BookingsBackend {
+  const svc = scheduler.bookings;
+  const calendar = new CalendarService(svc, scheduler.storage, clock);
+  return {
+    list: () => svc.list(),
+    get: (id) => svc.get(id),
+    create: (body) => svc.create(body),
+    patch: (id, body) => svc.patch(id, body),
+    patchOccurrence: (id, n, body) => svc.patchOccurrence(id, n, body),
+    removeOccurrence: (id, n) => svc.removeOccurrence(id, n),
+    remove: (id) => svc.remove(id),
+    extend: (id, n, minutes) => svc.extend(id, n, minutes),
+    endNow: (id, n) => svc.endNow(id, n),
+    ics: (id) => calendar.bookingIcs(id),
+  };
+}
 const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
 
 async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
@@ -83,8 +127,9 @@ async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
     simulator: stored.simulator ?? { user: 'simulator', password: newSecret() },
     collectorApi: stored.collectorApi ?? { user: 'reports', password: newSecret() },
     collectorIngestToken: stored.collectorIngestToken ?? newSecret(),
+    schedulerApi: stored.schedulerApi ?? { user: 'scheduler', password: newSecret() },
   };
-  if (stored.bridgeApi && stored.simulator && stored.collectorApi && stored.collectorIngestToken !== undefined) return secrets;
+  if (stored.bridgeApi && stored.simulator && stored.collectorApi && stored.collectorIngestToken !== undefined && stored.schedulerApi) return secrets;
   await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
@@ -173,7 +218,33 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     if (!ours) await cms.send('POST', '/system/cdrReceivers', { uri: receiverUri });
     else if (text(ours, 'uri') !== receiverUri) await cms.send('PUT', `/system/cdrReceivers/${text(ours, '@id')}`, { uri: receiverUri });
 
-    // 3. The web UI's users and sessions live in the scheduler's database (the operators' service).
+    // 3. The scheduler, managing our bridge: registered through the scheduler's own API over HTTP
+    //    (add, then name, domain and conference-ID range, which provisions the spaces), once.
+    const scheduler = await startScheduler({
+      database: `sqlite:${join(dataDir, 'scheduler.db')}`,
+      dataDir,
+      credentials: secrets.schedulerApi,
+      listen: { ...LOOPBACK, port: ports.scheduler ?? 0 },
+      clock,
+      logger: logger.child({ service: 'scheduler' }),
+    });
+    closers.push(() => scheduler.close());
+    ports.scheduler = portOf(scheduler.url);
+    const managed = (await schedulerCall(scheduler.url, secrets.schedulerApi, 'GET', '/bridges')) as Array<{ id: string; address: string; provisioning: { state: string } }>;
+    let entry = managed.find((m) => m.address.replace(/\/+$/, '') === bridge.url);
+    if (!entry) {
+      entry = (await schedulerCall(scheduler.url, secrets.schedulerApi, 'POST', '/bridges', {
+        address: bridge.url,
+        username: secrets.bridgeApi.user,
+        password: secrets.bridgeApi.password,
+        allowSelfSigned: true,
+      })) as { id: string; address: string; provisioning: { state: string } };
+    }
+    if (entry.provisioning.state !== 'provisioned') {
+      await schedulerCall(scheduler.url, secrets.schedulerApi, 'PATCH', `/bridges/${entry.id}`, { name: LOCAL_BRIDGE_NAME, domain: LOCAL_DOMAIN, conferenceIdRange: CONFERENCE_ID_RANGE });
+    }
+
+    // 4. The web UI's users and sessions live in the scheduler's database (the operators' service).
     const webStorage = await WebStorage.open(`sqlite:${join(dataDir, 'scheduler.db')}`);
     closers.push(() => webStorage.close());
     const accounts = new Accounts(webStorage, () => clock.now());
@@ -195,12 +266,12 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
     registry.add(bridgesPart(bridges));
     registry.add(livePart(bridges));
-    registry.unavailable('Bookings', 'the scheduler is not part of this build yet.', 20);
+    registry.add(bookingsPart(bookingsBackend(scheduler, clock)));
     registry.add(reportsPart(reports));
 
     await savePorts(dataDir, ports);
 
-    // 4. The web UI on the --listen address.
+    // 5. The web UI on the --listen address.
     const web: FastifyInstance = Fastify({ logger: false });
     await web.register(webUi, { storage: webStorage, registry, logger: logger.child({ service: 'web' }), clock });
     closers.push(() => web.close());
@@ -210,12 +281,12 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     options.out(`bridge API   ${bridge.url}/api/v1`);
     options.out(`simulator    ${bridge.url}/sim/v1`);
     options.out(`collector    ${collector.url}/api/v1`);
-    options.out('scheduler    not available yet (not part of this build)');
+    options.out(`scheduler    ${scheduler.url}/api/v1`);
     if (firstAdminPassword !== undefined) {
       options.out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
     }
     options.out(`listening on ${webUrl}`);
-    return { webUrl, bridge, bridgeApi, collector, collectorApi: collectorApiInfo, firstAdminPassword, close: closeAll };
+    return { webUrl, bridge, bridgeApi, collector, collectorApi: collectorApiInfo, scheduler, firstAdminPassword, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -1,11 +1,12 @@
 /** `switchboard up` as a user runs it: a real process, its stdout, the web UI over HTTP, SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
+import { http } from './support/http.ts';
 import { WebClient } from './support/web.ts';
 
 interface UpProcess {
@@ -61,6 +62,7 @@ describe('switchboard up', () => {
       adminPassword = /password (\S+)/.exec(passwordLine ?? '')?.[1] ?? '';
       assert.ok(adminPassword.length >= 16, 'a generated password is printed');
       assert.equal(up.lines.at(-1), `listening on ${up.webUrl}`);
+      assert.match(up.lines.find((l) => l.startsWith('scheduler')) ?? '', /^scheduler +http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
       assert.match(up.lines.find((l) => l.startsWith('collector')) ?? '', /^collector +http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
       for (const file of ['bridge.db', 'collector.db', 'scheduler.db', 'ports.json', 'tls-cert.pem', 'tls-key.pem', 'secrets.json']) assert.ok(existsSync(join(dataDir, file)), file);
       assert.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o077, 0, 'secrets readable by the owner only');
@@ -72,7 +74,8 @@ describe('switchboard up', () => {
       assert.match(bridges.text, /<span class="state ok">reachable<\/span>/);
       assert.match(bridges.text, /switchboard-local/);
       const home = await client.get('/');
-      assert.match(home.text, /Not available yet/);
+      assert.doesNotMatch(home.text, /Not available yet/);
+      assert.equal((await client.get('/bookings')).status, 200);
       const cdr = await client.get('/bridges/local/cdr');
       assert.equal((cdr.text.match(/value="http:\/\/127\.0\.0\.1:\d+\/cdr\/switchboard-up\?token=[^"]+"/g) ?? []).length, 1, 'the collector is the bridge\'s CDR receiver');
       assert.equal((await client.get('/reports')).status, 200);
@@ -91,6 +94,13 @@ describe('switchboard up', () => {
       assert.equal((await client.login('admin', adminPassword)).status, 303);
       const cdr = await client.get('/bridges/local/cdr');
       assert.equal((cdr.text.match(/\/cdr\/switchboard-up\?token=/g) ?? []).length, 1, 'no second receiver');
+      const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+      const schedulerUrl = /^scheduler +(\S+)$/.exec(up.lines.find((l) => l.startsWith('scheduler')) ?? '')?.[1] ?? '';
+      const managed = await http('GET', `${schedulerUrl}/bridges`, { auth: secrets.schedulerApi });
+      const bridges = JSON.parse(managed.text);
+      assert.equal(bridges.length, 1, 'the bridge is registered in the scheduler once');
+      assert.equal(bridges[0].provisioning.state, 'provisioned');
+      assert.deepEqual(bridges[0].conferenceIdRange, { start: 7000, end: 7099 });
       const users = await client.get('/admin/users');
       assert.equal((users.text.match(/<th scope="row">/g) ?? []).length, 1, 'one user');
     } finally {
