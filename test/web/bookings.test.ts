@@ -27,11 +27,11 @@ describe('Bookings pages on the scheduler', () => {
   let client: WebClient;
 
   async function drive<R>(pending: Promise<R>): Promise<R> {
-    let done = false;
+    const state = { done: false };
     const settled = pending.finally(() => {
-      done = true;
+      state.done = true;
     });
-    for (let i = 0; i < 2000 && !done; i++) {
+    for (let i = 0; i < 2000 && !state.done; i++) {
       await clock.advance(250);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
@@ -68,7 +68,6 @@ describe('Bookings pages on the scheduler', () => {
       ics: (id) => calendar.bookingIcs(id),
     };
     web = await startTestWeb('sqlite', { registry: new PageRegistry().add(bookingsPart(backend)) });
-    web.clock.advanceTo(T0).catch(() => undefined);
     await web.addUser('booker', 'booker');
     client = new WebClient(web.url);
     await client.login('booker');

@@ -51,7 +51,27 @@ describe('the whole system in Chromium', { skip }, () => {
     await screenshot(page, 'bridges');
   });
 
+  test('Bookings: book a meeting through the form; it shows on its page and the calendar', async () => {
+    await page.getByRole('link', { name: 'Bookings' }).first().click();
+    await page.waitForURL(/\/bookings$/);
+    await page.getByRole('link', { name: 'Book a meeting' }).click();
+    await page.getByLabel('Title').fill('Browser booking');
+    await page.getByLabel(/^Participants to dial out to/).fill('Alice <alice@example.com>\nbob@example.com');
+    await page.getByLabel('How often').selectOption('weekly');
+    await page.getByLabel(/Ends after this many meetings/).fill('3');
+    await screenshot(page, 'booking-form');
+    await page.getByRole('button', { name: 'Book' }).click();
+    await page.waitForURL(/\/bookings\/[0-9a-f-]+\?notice=created$/);
+    assert.equal(await page.locator('h1').textContent(), 'Browser booking');
+    assert.equal(await page.locator('tbody tr').count(), 3);
+    assert.match((await page.locator('dl.facts').textContent()) ?? '', /every week on \w+ for 3 times/);
+    await page.getByRole('link', { name: 'Back to the calendar' }).click();
+    await page.getByRole('link', { name: /Browser booking/ }).first().waitFor();
+    await screenshot(page, 'bookings');
+  });
+
   test('Bridges > CDR settings opens', async () => {
+    await page.getByRole('link', { name: 'Bridges' }).first().click();
     await page.getByRole('link', { name: 'CDR settings' }).click();
     await page.waitForURL(/\/bridges\/local\/cdr$/);
     assert.match((await page.locator('h1').textContent()) ?? '', /^CDR settings/);
