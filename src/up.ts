@@ -25,6 +25,7 @@ import { generatePassword } from './web/auth/password.ts';
 import { CmsApi, listItems, text } from './web/bridges/cmsApi.ts';
 import { livePart } from './web/bridges/live.ts';
 import { bridgesPart, type BridgeView, type ReceiverDelivery } from './web/bridges/pages.ts';
+import { schedulerBridgeSection } from './web/bridges/schedulerSection.ts';
 import { webUi } from './web/plugin.ts';
 import { PageRegistry } from './web/registry.ts';
 import { CollectorApi } from './web/reports/collectorApi.ts';
@@ -264,7 +265,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       });
     };
     const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
-    registry.add(bridgesPart(bridges));
+    registry.add(bridgesPart(bridges, [schedulerBridgeSection(scheduler.bridges)]));
     registry.add(livePart(bridges));
     registry.add(bookingsPart(bookingsBackend(scheduler, clock)));
     registry.add(reportsPart(reports));

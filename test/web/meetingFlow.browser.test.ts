@@ -26,6 +26,7 @@ describe('a booked meeting from form to report, in Chromium', { skip }, () => {
   let browser: TestBrowser;
   let page: Page;
   let startMs = 0;
+  let bookingUrl = '';
 
   /** Moves the fake clock in small steps (letting real I/O run between them) until `pending` settles. */
   async function drive<R>(pending: Promise<R>, stepMs = 250): Promise<R> {
@@ -84,6 +85,7 @@ describe('a booked meeting from form to report, in Chromium', { skip }, () => {
     await page.getByLabel(/^Participants to dial out to/).fill('Alice <alice@example.com>\nbob@example.com');
     await page.getByRole('button', { name: 'Book' }).click();
     await page.waitForURL(/\/bookings\/[0-9a-f-]+\?notice=created$/);
+    bookingUrl = page.url().replace(/\?.*$/, '');
     assert.equal(await page.locator('h1').textContent(), TITLE);
     assert.equal(await page.locator('#occurrence-1 .state').textContent(), 'scheduled');
     await screenshot(page, 'flow-1-booked');
@@ -102,11 +104,19 @@ describe('a booked meeting from form to report, in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: new RegExp(TITLE) }).waitFor();
     await page.getByText('Participants (2 connected of 2)').waitFor({ timeout: 20_000 });
     await screenshot(page, 'flow-3-live');
+
+    // The Bridges page shows the scheduler's view: range, provisioning, the space this meeting holds.
+    await page.getByRole('link', { name: 'Bridges' }).first().click();
+    await page.waitForURL(/\/bridges$/);
+    const facts = (await page.locator('dl.facts').last().textContent()) ?? '';
+    assert.match(facts, /Conference IDs\s*7000–7099/);
+    assert.match(facts, /Provisioning\s*provisioned/);
+    assert.match(facts, /100 provisioned, 1 in use/);
+    await screenshot(page, 'flow-3b-bridges');
   });
 
   test('extend it by 15 minutes, then end it now', async () => {
-    await page.goBack();
-    await page.waitForURL(/\/bookings\/[0-9a-f-]+/);
+    await page.goto(bookingUrl);
     const end = DateTime.fromMillis(startMs, { zone: 'UTC' }).plus({ minutes: 45 }).toFormat('HH:mm');
     await page.getByLabel('Extend occurrence 1 by').selectOption('15');
     await page.getByRole('button', { name: 'Extend' }).click();
