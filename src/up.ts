@@ -13,9 +13,9 @@ import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import { startCollector, type RunningCollector } from './collector/server.ts';
 import { startScheduler, type RunningScheduler } from './scheduler/server.ts';
-import { CalendarService } from './scheduler/service/calendar.ts';
 import { request } from 'undici';
-import { bookingsPart, type BookingsBackend } from './web/bookings/pages.ts';
+import { schedulerBookingsBackend } from './web/bookings/backend.ts';
+import { bookingsPart } from './web/bookings/pages.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
 import { urlOf, type ListenAddress } from './shared/listen.ts';
@@ -101,23 +101,6 @@ async function schedulerCall(baseUrl: string, auth: { user: string; password: st
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
-/** The scheduler's booking service as the Bookings pages see it (explicit: the service has private fields). */
-function bookingsBackend(scheduler: RunningScheduler, clock: Clock): BookingsBackend {
-  const svc = scheduler.bookings;
-  const calendar = new CalendarService(svc, scheduler.storage, clock);
-  return {
-    list: () => svc.list(),
-    get: (id) => svc.get(id),
-    create: (body) => svc.create(body),
-    patch: (id, body) => svc.patch(id, body),
-    patchOccurrence: (id, n, body) => svc.patchOccurrence(id, n, body),
-    removeOccurrence: (id, n) => svc.removeOccurrence(id, n),
-    remove: (id) => svc.remove(id),
-    extend: (id, n, minutes) => svc.extend(id, n, minutes),
-    endNow: (id, n) => svc.endNow(id, n),
-    ics: (id) => calendar.bookingIcs(id),
-  };
-}
 const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
 
 async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
@@ -267,7 +250,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
     registry.add(bridgesPart(bridges, [schedulerBridgeSection(scheduler.bridges)]));
     registry.add(livePart(bridges));
-    registry.add(bookingsPart(bookingsBackend(scheduler, clock)));
+    registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));
     registry.add(reportsPart(reports));
 
     await savePorts(dataDir, ports);

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
-import { CalendarService } from '../../src/scheduler/service/calendar.ts';
-import { bookingsPart, type BookingsBackend } from '../../src/web/bookings/pages.ts';
+import { schedulerBookingsBackend } from '../../src/web/bookings/backend.ts';
+import { bookingsPart } from '../../src/web/bookings/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER } from '../support/bridge.ts';
 import { freshDatabase, type TestDatabase } from '../support/databases.ts';
@@ -53,20 +53,7 @@ describe('Bookings pages on the scheduler', () => {
     assert.equal(added.status, 201, added.text);
     const configured = await drive(s.api('PATCH', `/bridges/${added.json.id as string}`, { name: 'Core', domain: 'meet.example.com', conferenceIdRange: { start: 1, end: 5 } }));
     assert.equal(configured.status, 200, configured.text);
-    const calendar = new CalendarService(s.scheduler.bookings, s.scheduler.storage, clock);
-    const svc = s.scheduler.bookings;
-    const backend: BookingsBackend = {
-      list: () => svc.list(),
-      get: (id) => svc.get(id),
-      create: (body) => svc.create(body),
-      patch: (id, body) => svc.patch(id, body),
-      patchOccurrence: (id, n, body) => svc.patchOccurrence(id, n, body),
-      removeOccurrence: (id, n) => svc.removeOccurrence(id, n),
-      remove: (id) => svc.remove(id),
-      extend: (id, n, minutes) => svc.extend(id, n, minutes),
-      endNow: (id, n) => svc.endNow(id, n),
-      ics: (id) => calendar.bookingIcs(id),
-    };
+    const backend = schedulerBookingsBackend(s.scheduler, clock);
     web = await startTestWeb('sqlite', { registry: new PageRegistry().add(bookingsPart(backend)) });
     await web.addUser('booker', 'booker');
     client = new WebClient(web.url);
