@@ -11,6 +11,7 @@ import { simConfigSchema } from './bridge/sim/plugin.ts';
 import { startCollector } from './collector/server.ts';
 import { startScheduler } from './scheduler/server.ts';
 import { startSystem } from './up.ts';
+import type { SmtpConfig } from './scheduler/bookings/mailer.ts';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -52,6 +53,12 @@ scheduler options:
   --database URL            sqlite:PATH (default sqlite:./data/scheduler.db), sqlite::memory:, postgres://...
   --api-user USER --api-password PASS   API credentials (or SWITCHBOARD_API_USER / SWITCHBOARD_API_PASSWORD)
   --data DIR                data directory (default ./data)
+  --smtp-host HOST          SMTP server for invitation e-mails (none: no e-mail is sent)
+  --smtp-port N             its port (default 587, or 465 with --smtp-secure)
+  --smtp-secure             TLS from the start (port 465); otherwise STARTTLS when the server offers it
+  --smtp-user U --smtp-password P   SMTP login (the password is better given as SWITCHBOARD_SMTP_PASSWORD)
+  --smtp-from ADDRESS       sender of invitations, e.g. "Switchboard <scheduler@example.com>"
+                            (each also as SWITCHBOARD_SMTP_HOST/_PORT/_SECURE/_USER/_PASSWORD/_FROM)
   SWITCHBOARD_SECRET_KEY    32-byte key (hex or base64) sealing stored bridge passwords; without it a key is
                             generated once into DIR/scheduler-secret.key
 
@@ -245,6 +252,35 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+interface SmtpValues {
+  'smtp-host'?: string | undefined;
+  'smtp-port'?: string | undefined;
+  'smtp-secure'?: boolean | undefined;
+  'smtp-user'?: string | undefined;
+  'smtp-password'?: string | undefined;
+  'smtp-from'?: string | undefined;
+}
+
+/** SMTP settings from flags or SWITCHBOARD_SMTP_* variables; undefined without a host; a string = the problem. */
+export function smtpConfigFrom(values: SmtpValues, env: NodeJS.ProcessEnv = process.env): SmtpConfig | undefined | string {
+  const pick = (flag: keyof SmtpValues, name: string): string | undefined => {
+    const v = values[flag] ?? env[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const host = pick('smtp-host', 'SWITCHBOARD_SMTP_HOST');
+  if (host === undefined) return undefined;
+  const secure = values['smtp-secure'] ?? ['1', 'true', 'yes'].includes((env['SWITCHBOARD_SMTP_SECURE'] ?? '').toLowerCase());
+  const portText = pick('smtp-port', 'SWITCHBOARD_SMTP_PORT') ?? (secure ? '465' : '587');
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) return `--smtp-port must be a port number (1-65535), not ${JSON.stringify(portText)}`;
+  const from = pick('smtp-from', 'SWITCHBOARD_SMTP_FROM');
+  if (from === undefined) return '--smtp-from (or SWITCHBOARD_SMTP_FROM) is required with --smtp-host: the sender address of invitations';
+  const user = pick('smtp-user', 'SWITCHBOARD_SMTP_USER');
+  const pass = pick('smtp-password', 'SWITCHBOARD_SMTP_PASSWORD');
+  if ((user === undefined) !== (pass === undefined)) return '--smtp-user and --smtp-password (or SWITCHBOARD_SMTP_USER / SWITCHBOARD_SMTP_PASSWORD) go together';
+  return { host, port, secure, from, ...(user !== undefined && pass !== undefined ? { auth: { user, pass } } : {}) };
+}
+
 async function runScheduler(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -254,9 +290,20 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
       'api-user': { type: 'string' },
       'api-password': { type: 'string' },
       data: { type: 'string' },
+      'smtp-host': { type: 'string' },
+      'smtp-port': { type: 'string' },
+      'smtp-secure': { type: 'boolean' },
+      'smtp-user': { type: 'string' },
+      'smtp-password': { type: 'string' },
+      'smtp-from': { type: 'string' },
     },
     strict: true,
   });
+  const smtp = smtpConfigFrom(values);
+  if (typeof smtp === 'string') {
+    io.err(`switchboard scheduler: ${smtp}`);
+    return 2;
+  }
   const credentials = credentialsFrom(values);
   if (!credentials) {
     io.err('switchboard scheduler: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the scheduler does not run open.');
@@ -268,6 +315,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
     dataDir,
     credentials,
     listen: parseListen(values.listen ?? '127.0.0.1:8090'),
+    smtp,
   });
   io.out(`listening on ${scheduler.url}`);
   await untilSignal();

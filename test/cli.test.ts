@@ -75,3 +75,23 @@ describe('switchboard bridge (the CLI)', () => {
     }
   });
 });
+
+describe('switchboard scheduler: SMTP settings', () => {
+  test('flags or SWITCHBOARD_SMTP_* variables; none = no e-mail; incomplete settings are refused with a reason', async () => {
+    const { smtpConfigFrom } = await import('../src/cli.ts');
+    assert.equal(smtpConfigFrom({}, {}), undefined);
+    assert.deepEqual(smtpConfigFrom({ 'smtp-host': 'mail.example.com', 'smtp-from': 'sb@example.com' }, {}), { host: 'mail.example.com', port: 587, secure: false, from: 'sb@example.com' });
+    assert.deepEqual(
+      smtpConfigFrom({ 'smtp-user': 'u' }, { SWITCHBOARD_SMTP_HOST: 'm', SWITCHBOARD_SMTP_SECURE: 'true', SWITCHBOARD_SMTP_FROM: 'f@example.com', SWITCHBOARD_SMTP_PASSWORD: 'p' }),
+      { host: 'm', port: 465, secure: true, from: 'f@example.com', auth: { user: 'u', pass: 'p' } },
+    );
+    const problem = (v: Parameters<typeof smtpConfigFrom>[0]): string => {
+      const r = smtpConfigFrom(v, {});
+      assert.equal(typeof r, 'string');
+      return r as string;
+    };
+    assert.match(problem({ 'smtp-host': 'm', 'smtp-from': 'f@example.com', 'smtp-port': '99999' }), /--smtp-port/);
+    assert.match(problem({ 'smtp-host': 'm' }), /--smtp-from/);
+    assert.match(problem({ 'smtp-host': 'm', 'smtp-from': 'f@example.com', 'smtp-user': 'u' }), /go together/);
+  });
+});

@@ -13,6 +13,9 @@ import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { SecretBox } from './secrets.ts';
 import { BookingService } from './service/bookings.ts';
 import { CalendarService } from './service/calendar.ts';
+import { InvitationService } from './service/invitations.ts';
+import { createBookingMailer, type SmtpConfig } from './bookings/mailer.ts';
+import type { DialIn } from './bookings/ical.ts';
 import { SchedulerStorage } from './storage/index.ts';
 
 export interface SchedulerConfig {
@@ -28,6 +31,8 @@ export interface SchedulerConfig {
   /** false = the runner does not poll on its own (tests drive it with `runner.runDue()`). Default true. */
   readonly autoRun?: boolean;
   /** CMS client retries per request (default 4 attempts, 500 ms doubling). */
+  /** SMTP server for invitation e-mails; without it no e-mail is sent. */
+  readonly smtp?: SmtpConfig | undefined;
   readonly cms?: { readonly attempts?: number; readonly backoffMs?: number; readonly timeoutMs?: number; readonly connections?: number };
 }
 
@@ -37,6 +42,7 @@ export interface RunningScheduler {
   readonly runner: Runner;
   readonly bridges: BridgeManager;
   readonly bookings: BookingService;
+  readonly invitations: InvitationService;
   close(): Promise<void>;
 }
 
@@ -55,7 +61,10 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
   });
   const runner = new Runner(storage, clients, clock, logger.child({ component: 'runner' }), config.runner);
   const bridges = new BridgeManager(storage, clients, secrets, clock, logger.child({ component: 'bridges' }));
-  const bookings = new BookingService(storage, runner, clock, logger.child({ component: 'bookings' }));
+  const mailer = createBookingMailer(config.smtp, logger.child({ component: 'mailer' }));
+  if (!mailer.configured) logger.info('SMTP not configured: invitation e-mails are not sent (calendar files stay available under /api/v1/bookings/<id>.ics)');
+  const invitations: InvitationService = new InvitationService(mailer, storage, (series): Promise<DialIn | undefined> => calendar.dialIn(series), clock, logger.child({ component: 'invitations' }));
+  const bookings = new BookingService(storage, runner, clock, logger.child({ component: 'bookings' }), invitations);
   const calendar = new CalendarService(bookings, storage, clock);
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
   void app.register(schedulerApi, { prefix: '/api/v1', credentials: config.credentials, bridges, bookings, calendar, logger });
@@ -64,6 +73,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     await app.listen({ host: listen.host, port: listen.port });
   } catch (error) {
     await app.close();
+    invitations.close();
     await storage.close();
     throw error;
   }
@@ -75,11 +85,14 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     runner,
     bridges,
     bookings,
+    invitations,
     async close() {
       if (closing) return closing;
       closing = (async () => {
         await app.close();
         await runner.stop();
+        await invitations.flush();
+        invitations.close();
         await clients.closeAll();
         await storage.close();
       })();

@@ -99,6 +99,15 @@ forEachDialect('scheduler storage', (dialect) => {
     assert.equal(await storage.actions.nextDue(), T0);
   });
 
+  test('a claim takes at most its limit, the earliest due first, so other processes get the rest', async () => {
+    for (let i = 0; i < 8; i++) await storage.actions.schedule('start', `m${i}`, 1, T0 + i, T0);
+    const first = await storage.actions.claimDue('A', T0 + 100, 30_000, 3);
+    assert.deepEqual(first.map((x) => x.bookingId), ['m0', 'm1', 'm2']);
+    const second = await other.actions.claimDue('B', T0 + 100, 30_000, 3);
+    assert.deepEqual(second.map((x) => x.bookingId), ['m3', 'm4', 'm5']);
+    assert.deepEqual((await storage.actions.claimDue('A', T0 + 100, 30_000, 3)).map((x) => x.bookingId), ['m6', 'm7']);
+  });
+
   test('a lost lease cannot complete, retry or renew; schedule moves a pending action instead of adding one', async () => {
     await storage.actions.schedule('end', 'bk', 1, T0, T0);
     await storage.actions.schedule('end', 'bk', 1, T0 + 5_000, T0);

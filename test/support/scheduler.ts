@@ -10,7 +10,9 @@ import type { DialectName } from '../../src/shared/database.ts';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import type { EndpointBehaviour } from '../../src/bridge/engine/endpoints.ts';
 import { SecretBox } from '../../src/scheduler/secrets.ts';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/server.ts';
+import { startScheduler, type RunningScheduler, type SchedulerConfig } from '../../src/scheduler/server.ts';
+import type { RunnerOptions } from '../../src/scheduler/runner/runner.ts';
+import type { SmtpConfig } from '../../src/scheduler/bookings/mailer.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { API_USER } from './bridge.ts';
 import { freshDatabase, type TestDatabase } from './databases.ts';
@@ -77,7 +79,7 @@ export interface TestScheduler {
 export async function startTestScheduler(
   dialect: DialectName,
   clock: FakeClock,
-  options: { database?: TestDatabase; key?: Buffer } = {},
+  options: { database?: TestDatabase; key?: Buffer; runner?: RunnerOptions; cms?: SchedulerConfig['cms']; smtp?: SmtpConfig } = {},
 ): Promise<TestScheduler> {
   const database = options.database ?? (await freshDatabase(dialect, 'scheduler'));
   const scheduler = await startScheduler({
@@ -89,8 +91,9 @@ export async function startTestScheduler(
     logger: silentLogger(),
     secrets: new SecretBox(options.key ?? randomBytes(32)),
     autoRun: false,
-    cms: { attempts: 1 },
-    runner: { monitorIntervalMs: 30_000, retryBaseMs: 5_000 },
+    cms: { attempts: 1, ...options.cms },
+    runner: { monitorIntervalMs: 30_000, retryBaseMs: 5_000, ...options.runner },
+    ...(options.smtp === undefined ? {} : { smtp: options.smtp }),
   });
   let closed = false;
   return {

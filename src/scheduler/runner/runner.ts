@@ -143,7 +143,43 @@ export class Runner {
     return total;
   }
 
+  /**
+   * Renews the action's lease every third of the lease time while it runs, so a long action (slow or
+   * retried requests) is never taken over by another process while this one is still working on it.
+   */
+  #keepLease(action: Action): () => void {
+    let timer: TimerHandle | undefined;
+    let stopped = false;
+    const renew = (): void => {
+      timer = this.clock.setTimeout(() => {
+        void this.storage.actions
+          .renew(action.id, this.owner, this.clock.now() + this.#o.leaseMs)
+          .then((held) => {
+            if (!held) this.logger.warn({ booking: action.bookingId, occurrence: action.occurrence, kind: action.kind }, 'action lease lost while running');
+          })
+          .catch((error: unknown) => this.logger.warn({ err: error, kind: action.kind }, 'action lease renewal failed'))
+          .finally(() => {
+            if (!stopped) renew();
+          });
+      }, Math.max(1, Math.floor(this.#o.leaseMs / 3)));
+    };
+    renew();
+    return () => {
+      stopped = true;
+      timer?.cancel();
+    };
+  }
+
   async #run(action: Action): Promise<void> {
+    const release = this.#keepLease(action);
+    try {
+      await this.#runHeld(action);
+    } finally {
+      release();
+    }
+  }
+
+  async #runHeld(action: Action): Promise<void> {
     const meeting = await this.storage.meetings.get(action.bookingId, action.occurrence);
     try {
       if (!meeting) {

@@ -11,6 +11,7 @@ import { bridgeReady, rangeSize, type ManagedBridge } from '../domain/bridge.ts'
 import { isActive, isFinished, meetingKey, type Meeting } from '../domain/meeting.ts';
 import { CmsError, fromCmsError, schedulerErrors } from '../errors.ts';
 import type { Runner } from '../runner/runner.ts';
+import type { InvitationService } from './invitations.ts';
 import type { StoredAuditEntry } from '../storage/auditStore.ts';
 import type { SchedulerStorage, SchedulerStores } from '../storage/index.ts';
 import { describeConflict, expandOccurrences, findConflicts, parseBookingCreate, parseBookingPatch, type BookingInput } from './bookingRules.ts';
@@ -78,6 +79,8 @@ export class BookingService {
     private readonly runner: Runner,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Invitation e-mails (REQUEST on create/change, CANCEL on cancellation); none when undefined. */
+    private readonly invitations?: InvitationService,
     private readonly horizonMs = DEFAULT_HORIZON_MS,
   ) {}
 
@@ -94,6 +97,7 @@ export class BookingService {
     const series: BookingSeries = { ...parsed.value, id: newGuid(), sequence: 0 };
     await this.#serial(() => this.#materialize(series, true));
     this.runner.kick();
+    this.invitations?.notify(series, { method: 'REQUEST' });
     this.logger.info({ booking: series.id, organizer: series.organizer }, 'booking created');
     return this.get(series.id);
   }
@@ -105,6 +109,7 @@ export class BookingService {
     const next: BookingSeries = { ...parsed.value, id, sequence: current.sequence + 1 };
     await this.#serial(() => this.#materialize(next, false));
     this.runner.kick();
+    this.invitations?.notify(next, { method: 'REQUEST' });
     return this.get(id);
   }
 
@@ -123,32 +128,34 @@ export class BookingService {
 
   async remove(id: string): Promise<void> {
     const current = await this.#series(id);
+    const series: BookingSeries = { ...current, cancelled: true, sequence: current.sequence + 1 };
     await this.#serial(async () => {
-      const series: BookingSeries = { ...current, cancelled: true, sequence: current.sequence + 1 };
       await this.storage.transaction(async (s) => {
         await s.bookings.update(series, this.clock.now());
         for (const m of await s.meetings.ofBooking(id)) await this.#retire(s, m);
       });
     });
     this.runner.kick();
+    this.invitations?.notify(series, { method: 'CANCEL' });
   }
 
   async removeOccurrence(id: string, occurrence: number): Promise<BookingView> {
     const current = await this.#series(id);
     const meeting = await this.storage.meetings.get(id, occurrence);
     if (!meeting) throw schedulerErrors.notFound('occurrence', `${id}/${occurrence}`);
+    const overrides = [
+      ...(current.overrides ?? []).filter((o) => o.occurrence !== occurrence),
+      { ...current.overrides?.find((o) => o.occurrence === occurrence), occurrence, cancelled: true },
+    ];
+    const series: BookingSeries = { ...current, overrides, sequence: current.sequence + 1 };
     await this.#serial(async () => {
-      const overrides = [
-        ...(current.overrides ?? []).filter((o) => o.occurrence !== occurrence),
-        { ...current.overrides?.find((o) => o.occurrence === occurrence), occurrence, cancelled: true },
-      ];
-      const series: BookingSeries = { ...current, overrides, sequence: current.sequence + 1 };
       await this.storage.transaction(async (s) => {
         await s.bookings.update(series, this.clock.now());
         await this.#retire(s, meeting);
       });
     });
     this.runner.kick();
+    this.invitations?.notify(series, { method: 'CANCEL', occurrence });
     return this.get(id);
   }
 

@@ -17,7 +17,8 @@ export class CalendarService {
     private readonly clock: Clock,
   ) {}
 
-  async #dialIn(series: BookingSeries): Promise<DialIn | undefined> {
+  /** The dial-in (space number at the bridge's domain) of the next or running occurrence, once assigned. */
+  async dialIn(series: BookingSeries): Promise<DialIn | undefined> {
     const meetings = await this.storage.meetings.ofBooking(series.id);
     const now = this.clock.now();
     const current = meetings.find((m) => m.spaceNumber !== null && m.endMs > now) ?? meetings.find((m) => m.spaceNumber !== null);
@@ -29,13 +30,13 @@ export class CalendarService {
 
   async bookingIcs(id: string): Promise<string> {
     const series = await this.bookings.series(id);
-    return bookingCalendar(series, { method: series.cancelled === true ? 'CANCEL' : 'REQUEST', dialIn: await this.#dialIn(series), stampMs: this.clock.now() });
+    return bookingCalendar(series, { method: series.cancelled === true ? 'CANCEL' : 'REQUEST', dialIn: await this.dialIn(series), stampMs: this.clock.now() });
   }
 
   async organizerFeed(organizer: string): Promise<string> {
     const list = (await this.storage.bookings.list({ organizer })).map((b) => b.series);
     const dialIns = new Map<string, DialIn | undefined>();
-    for (const series of list) dialIns.set(series.id, await this.#dialIn(series));
+    for (const series of list) dialIns.set(series.id, await this.dialIn(series));
     return organizerFeed(list, (s) => dialIns.get(s.id), { stampMs: this.clock.now(), name: `Meetings of ${organizer}` });
   }
 }

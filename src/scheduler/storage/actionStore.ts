@@ -3,7 +3,7 @@
  * `lease_owner`/`lease_until_ms` on due rows whose lease is free or expired, in one statement
  * (`FOR UPDATE SKIP LOCKED` on Postgres), so several scheduler processes never run one action twice.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, QueryCreator, Selectable, SqlBool } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
 import { newGuid } from '../../shared/ids.ts';
 import type { Action, ActionKind } from '../domain/meeting.ts';
@@ -52,26 +52,39 @@ export class ActionStore {
       .execute();
   }
 
-  /** Claims up to `limit` due actions for `owner` until `nowMs + leaseMs`. */
+  /**
+   * Claims up to `limit` due actions for `owner` until `nowMs + leaseMs`.
+   *
+   * On Postgres the due rows are picked once, in a MATERIALIZED CTE (`FOR UPDATE SKIP LOCKED`), and the
+   * update joins on it. The shorter `UPDATE ... WHERE seq IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+   * lets the planner re-run the sub-select per row, so one claim could take every due action, ignoring
+   * the limit (one process then held work meant for the others).
+   */
   async claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<Action[]> {
-    const due = this.db
-      .selectFrom('action')
-      .select('seq')
-      .where('state', '=', 'pending')
-      .where('due_ms', '<=', nowMs)
-      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
-      .orderBy('due_ms')
-      .orderBy('seq')
-      .limit(limit)
-      .$if(this.dialect === 'postgres', (q) => q.forUpdate().skipLocked());
-    const rows = await this.db
-      .updateTable('action')
-      .set((eb) => ({ lease_owner: owner, lease_until_ms: nowMs + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('seq', 'in', due)
-      .where('state', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
-      .returningAll()
-      .execute();
+    const free = (eb: ExpressionBuilder<SchedulerDatabase, 'action'>): Expression<SqlBool> => eb.or([eb('action.lease_until_ms', 'is', null), eb('action.lease_until_ms', '<', nowMs)]);
+    const due = (db: QueryCreator<SchedulerDatabase>) =>
+      db
+        .selectFrom('action')
+        .select('action.seq')
+        .where('action.state', '=', 'pending')
+        .where('action.due_ms', '<=', nowMs)
+        .where(free)
+        .orderBy('action.due_ms')
+        .orderBy('action.seq')
+        .limit(limit);
+    const lease = (eb: ExpressionBuilder<SchedulerDatabase, 'action'>) => ({ lease_owner: owner, lease_until_ms: nowMs + leaseMs, attempts: eb('action.attempts', '+', 1) });
+    const rows =
+      this.dialect === 'postgres'
+        ? await this.db
+            .with((cte) => cte('due').materialized(), (db) => due(db).forUpdate().skipLocked())
+            .updateTable('action')
+            .from('due')
+            .set(lease)
+            .whereRef('action.seq', '=', 'due.seq')
+            .where('action.state', '=', 'pending')
+            .returningAll('action')
+            .execute()
+        : await this.db.updateTable('action').set(lease).where('action.seq', 'in', due(this.db)).where('action.state', '=', 'pending').where(free).returningAll().execute();
     return rows.map(toAction).sort((a, b) => a.dueMs - b.dueMs);
   }
 
