@@ -78,6 +78,29 @@ const defaultIo: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** The API credentials from flags or environment; prints why the service will not start without them. */
+function requireCredentials(
+  command: string,
+  values: { 'api-user'?: string | undefined; 'api-password'?: string | undefined },
+  io: Io,
+): { user: string; password: string } | undefined {
+  const credentials = credentialsFrom(values);
+  if (!credentials) {
+    io.err(
+      `switchboard ${command}: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); it does not run open.`,
+    );
+  }
+  return credentials;
+}
+
+/** Prints each bound URL as `listening on <url>`, serves until SIGINT/SIGTERM, then closes. */
+async function serveUntilSignal(io: Io, urls: ReadonlyArray<string | undefined>, close: () => Promise<void>): Promise<number> {
+  for (const url of urls) if (url !== undefined) io.out(`listening on ${url}`);
+  await untilSignal();
+  await close();
+  return 0;
+}
+
 function credentialsFrom(values: { 'api-user'?: string | undefined; 'api-password'?: string | undefined }): { user: string; password: string } | undefined {
   const user = values['api-user'] ?? process.env['SWITCHBOARD_API_USER'];
   const password = values['api-password'] ?? process.env['SWITCHBOARD_API_PASSWORD'];
@@ -106,11 +129,8 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     },
     strict: true,
   });
-  const credentials = credentialsFrom(values);
-  if (!credentials) {
-    io.err('switchboard bridge: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the bridge does not run open.');
-    return 2;
-  }
+  const credentials = requireCredentials('bridge', values, io);
+  if (!credentials) return 2;
   const sim = await simConfigFrom(values);
   if (typeof sim === 'string') {
     io.err(`switchboard bridge: ${sim}`);
@@ -129,11 +149,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     usersFile: values.users,
     sim,
   });
-  if (bridge.httpUrl !== undefined) io.out(`listening on ${bridge.httpUrl}`);
-  if (bridge.httpsUrl !== undefined) io.out(`listening on ${bridge.httpsUrl}`);
-  await untilSignal();
-  await bridge.close();
-  return 0;
+  return serveUntilSignal(io, [bridge.httpUrl, bridge.httpsUrl], () => bridge.close());
 }
 
 async function runCollector(args: string[], io: Io): Promise<number> {
@@ -156,11 +172,8 @@ async function runCollector(args: string[], io: Io): Promise<number> {
     },
     strict: true,
   });
-  const credentials = credentialsFrom(values);
-  if (!credentials) {
-    io.err('switchboard collector: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the query API does not run open.');
-    return 2;
-  }
+  const credentials = requireCredentials('collector', values, io);
+  if (!credentials) return 2;
   if ((values['ingest-user'] === undefined) !== (values['ingest-password'] === undefined)) {
     io.err('switchboard collector: --ingest-user and --ingest-password go together.');
     return 2;
@@ -188,11 +201,7 @@ async function runCollector(args: string[], io: Io): Promise<number> {
     retentionDays,
     sqliteSynchronous: sync,
   });
-  if (collector.httpUrl !== undefined) io.out(`listening on ${collector.httpUrl}`);
-  if (collector.httpsUrl !== undefined) io.out(`listening on ${collector.httpsUrl}`);
-  await untilSignal();
-  await collector.close();
-  return 0;
+  return serveUntilSignal(io, [collector.httpUrl, collector.httpsUrl], () => collector.close());
 }
 
 /** The simulator's settings from `--sim*` flags (or env); a string is the reason they are unusable. */
@@ -304,11 +313,8 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
     io.err(`switchboard scheduler: ${smtp}`);
     return 2;
   }
-  const credentials = credentialsFrom(values);
-  if (!credentials) {
-    io.err('switchboard scheduler: no API credentials. Give --api-user and --api-password (or set SWITCHBOARD_API_USER and SWITCHBOARD_API_PASSWORD); the scheduler does not run open.');
-    return 2;
-  }
+  const credentials = requireCredentials('scheduler', values, io);
+  if (!credentials) return 2;
   const dataDir = values.data ?? './data';
   const scheduler = await startScheduler({
     database: values.database ?? `sqlite:${join(dataDir, 'scheduler.db')}`,
@@ -317,10 +323,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
     listen: parseListen(values.listen ?? '127.0.0.1:8090'),
     smtp,
   });
-  io.out(`listening on ${scheduler.url}`);
-  await untilSignal();
-  await scheduler.close();
-  return 0;
+  return serveUntilSignal(io, [scheduler.url], () => scheduler.close());
 }
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
