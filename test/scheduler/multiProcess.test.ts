@@ -103,7 +103,7 @@ if (problem !== undefined && process.env['CI'] === 'true') {
 } else if (problem !== undefined) {
   describe('several scheduler processes on one database [postgres]', { skip: `PostgreSQL unreachable: ${problem}` }, () => undefined);
 } else {
-  describe('several scheduler processes on one database [postgres]', () => {
+  describe('several scheduler processes on one database [postgres]', { timeout: 180_000 }, () => {
     test('two schedulers, eight meetings with dial-outs: each opened, called, dialled, reset and deleted exactly once', async (t) => {
       const w = await world(t);
       if (!w) return;
@@ -205,7 +205,8 @@ if (problem !== undefined && process.env['CI'] === 'true') {
       // The bridge stops answering: A's start hangs on its first request.
       gate.close();
       const running = w.a.scheduler.runner.runDue();
-      while (gate.held === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      for (let i = 0; i < 10_000 && gate.held === 0; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      assert.ok(gate.held > 0, 'the start is waiting for the bridge');
       let stolen = 0;
       for (let step = 0; step < 6; step++) {
         // Three leases' worth of time pass in all; A renews every leaseMs / 3.

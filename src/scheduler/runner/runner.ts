@@ -29,7 +29,7 @@ export interface RunnerOptions {
   readonly pollMs?: number;
   /** How long a claimed action stays ours without renewal (default 60 s). */
   readonly leaseMs?: number;
-  /** Actions run at once by this process (default 200). */
+  /** Actions run at once by this process (default 1000: a whole start burst in flight at once; see BENCHMARKS.md). */
   readonly concurrency?: number;
   /** Dial attempts per participant, first one included (default 3). */
   readonly maxDialAttempts?: number;
@@ -71,7 +71,7 @@ export class Runner {
     this.#o = {
       pollMs: options.pollMs ?? 250,
       leaseMs: options.leaseMs ?? 60_000,
-      concurrency: options.concurrency ?? 200,
+      concurrency: options.concurrency ?? 1000,
       maxDialAttempts: options.maxDialAttempts ?? 3,
       monitorIntervalMs: options.monitorIntervalMs ?? 15_000,
       retryBaseMs: options.retryBaseMs ?? 2_000,
