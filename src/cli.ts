@@ -101,6 +101,22 @@ async function serveUntilSignal(io: Io, urls: ReadonlyArray<string | undefined>,
   return 0;
 }
 
+/** Flags every service command takes. */
+const SERVICE_FLAGS = {
+  listen: { type: 'string' },
+  database: { type: 'string' },
+  'api-user': { type: 'string' },
+  'api-password': { type: 'string' },
+  data: { type: 'string' },
+} as const;
+
+/** Flags of services with an HTTPS listener. */
+const TLS_FLAGS = {
+  'tls-listen': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+} as const;
+
 function credentialsFrom(values: { 'api-user'?: string | undefined; 'api-password'?: string | undefined }): { user: string; password: string } | undefined {
   const user = values['api-user'] ?? process.env['SWITCHBOARD_API_USER'];
   const password = values['api-password'] ?? process.env['SWITCHBOARD_API_PASSWORD'];
@@ -112,15 +128,9 @@ async function runBridge(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      listen: { type: 'string' },
-      'tls-listen': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      database: { type: 'string' },
+      ...SERVICE_FLAGS,
+      ...TLS_FLAGS,
       name: { type: 'string' },
-      'api-user': { type: 'string' },
-      'api-password': { type: 'string' },
-      data: { type: 'string' },
       users: { type: 'string' },
       sim: { type: 'boolean' },
       'sim-user': { type: 'string' },
@@ -156,19 +166,13 @@ async function runCollector(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      listen: { type: 'string' },
-      'tls-listen': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      database: { type: 'string' },
-      'api-user': { type: 'string' },
-      'api-password': { type: 'string' },
+      ...SERVICE_FLAGS,
+      ...TLS_FLAGS,
       'ingest-user': { type: 'string' },
       'ingest-password': { type: 'string' },
       'ingest-token': { type: 'string' },
       'retention-days': { type: 'string' },
       'sqlite-sync': { type: 'string' },
-      data: { type: 'string' },
     },
     strict: true,
   });
@@ -294,11 +298,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      listen: { type: 'string' },
-      database: { type: 'string' },
-      'api-user': { type: 'string' },
-      'api-password': { type: 'string' },
-      data: { type: 'string' },
+      ...SERVICE_FLAGS,
       'smtp-host': { type: 'string' },
       'smtp-port': { type: 'string' },
       'smtp-secure': { type: 'boolean' },
