@@ -56,6 +56,8 @@ export class Runner {
   readonly owner: string;
   readonly #o: Required<Omit<RunnerOptions, 'owner'>>;
   readonly #inflight = new Set<Promise<void>>();
+  /** Pre-start checks in flight, per bridge address (see #preflight). */
+  readonly #preflights = new Map<string, Promise<void>>();
   #timer: TimerHandle | undefined;
   #running = false;
   #ticking = false;
@@ -279,17 +281,15 @@ export class Runner {
 
     if (!meeting.spaceOpened) {
       try {
-        await client.systemStatus();
+        await this.#preflight(bridge.id, endpoint, client, meeting);
       } catch (error) {
         if (!(error instanceof CmsError && error.unreachable)) throw error;
         if (endpoint !== 'primary' || !bridge.alternate) throw error;
         await this.#note(meeting, `${bridge.address} unreachable (${error.message}); this meeting has not started, so it fails over to the alternate ${bridge.alternate.address}`);
         endpoint = 'alternate';
         client = this.#client(bridge, endpoint, meeting);
-        await client.systemStatus();
+        await this.#preflight(bridge.id, endpoint, client, meeting);
       }
-      await client.participantsPage();
-      await client.coSpacesPage();
       const space = await this.storage.bridges.claimLowestFree(bridge.id, meetingKey(meeting.bookingId, meeting.occurrence));
       if (!space?.coSpaceId) throw new Error('no free space in the conference-ID range');
       meeting = await this.#update(meeting, {
@@ -342,6 +342,34 @@ export class Runner {
     const client = this.meetingClient(bridge, endpoint, meeting);
     if (!client) throw new Error(`bridge ${bridge.id} has no ${endpoint} address`);
     return client;
+  }
+
+  /**
+   * The trace's checks before a space is opened: GET system/status, GET participants, GET coSpaces.
+   * Meetings starting on the same bridge address at the same moment share the round already in flight
+   * instead of each sending its own: in a burst of starts (a thousand meetings at 10:00) they are
+   * connectivity checks, and sending them per meeting would delay every call. A meeting starting on
+   * its own still sends all three, in the trace's order.
+   */
+  async #preflight(bridgeId: string, endpoint: Endpoint, client: CmsClient, meeting: Meeting): Promise<void> {
+    const key = `${bridgeId}:${endpoint}`;
+    const inFlight = this.#preflights.get(key);
+    if (inFlight) {
+      await inFlight;
+      await this.#note(meeting, 'connectivity checks (status, participants, coSpaces) shared with meetings starting at the same moment');
+      return;
+    }
+    const round = (async () => {
+      await client.systemStatus();
+      await client.participantsPage();
+      await client.coSpacesPage();
+    })();
+    this.#preflights.set(key, round);
+    try {
+      await round;
+    } finally {
+      this.#preflights.delete(key);
+    }
   }
 
   async #existingCall(client: CmsClient, coSpaceId: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 /** SQL for managed bridges and their scheduled-meeting spaces. */
 import type { Kysely, Selectable } from 'kysely';
-import { fromFlag, toFlag } from '../../shared/database.ts';
+import { dialectOf, fromFlag, toFlag } from '../../shared/database.ts';
 import type { ClusterMember, ManagedBridge, ProvisionState, Space } from '../domain/bridge.ts';
 import type { ManagedBridgeTable, SchedulerDatabase, SpaceTable } from './schema.ts';
 
@@ -134,25 +134,39 @@ export class BridgeStore {
       .where('holder', '=', holder)
       .executeTakeFirst();
     if (existing) return toSpace(existing);
+    // One statement picks and takes the lowest free space, so simultaneous claims (a burst of starts,
+    // several schedulers) each get a different one. On Postgres the pick skips rows another
+    // transaction is taking; a claim that still loses a race tries again while any space is free.
+    const postgres = dialectOf(this.db) === 'postgres';
     for (let tries = 0; tries < 50; tries++) {
-      const free = await this.db
-        .selectFrom('space')
-        .selectAll()
-        .where('bridge_id', '=', bridgeId)
-        .where('holder', 'is', null)
-        .where('co_space_id', 'is not', null)
-        .orderBy('number')
-        .limit(1)
-        .executeTakeFirst();
-      if (!free) return undefined;
-      const res = await this.db
+      const taken = await this.db
         .updateTable('space')
         .set({ holder })
         .where('bridge_id', '=', bridgeId)
-        .where('number', '=', free.number)
         .where('holder', 'is', null)
+        .where('number', '=', (eb) => {
+          const pick = eb
+            .selectFrom('space')
+            .select('number')
+            .where('bridge_id', '=', bridgeId)
+            .where('holder', 'is', null)
+            .where('co_space_id', 'is not', null)
+            .orderBy('number')
+            .limit(1);
+          return postgres ? pick.forUpdate().skipLocked() : pick;
+        })
+        .returningAll()
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) return { ...toSpace(free), holder };
+      if (taken) return toSpace(taken);
+      const free = await this.db
+        .selectFrom('space')
+        .select('number')
+        .where('bridge_id', '=', bridgeId)
+        .where('holder', 'is', null)
+        .where('co_space_id', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
+      if (!free) return undefined;
     }
     return undefined;
   }
