@@ -279,16 +279,17 @@ export class Runner {
     let endpoint: Endpoint = meeting.endpoint ?? 'primary';
     let client = this.#client(bridge, endpoint, meeting);
 
+    let sharedChecks = false;
     if (!meeting.spaceOpened) {
       try {
-        await this.#preflight(bridge.id, endpoint, client, meeting);
+        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
       } catch (error) {
         if (!(error instanceof CmsError && error.unreachable)) throw error;
         if (endpoint !== 'primary' || !bridge.alternate) throw error;
         await this.#note(meeting, `${bridge.address} unreachable (${error.message}); this meeting has not started, so it fails over to the alternate ${bridge.alternate.address}`);
         endpoint = 'alternate';
         client = this.#client(bridge, endpoint, meeting);
-        await this.#preflight(bridge.id, endpoint, client, meeting);
+        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
       }
       const space = await this.storage.bridges.claimLowestFree(bridge.id, meetingKey(meeting.bookingId, meeting.occurrence));
       if (!space?.coSpaceId) throw new Error('no free space in the conference-ID range');
@@ -317,6 +318,8 @@ export class Runner {
         callId = await client.createCall(coSpaceId);
       }
       meeting = await this.#update(meeting, { callId, callPosting: false });
+      // Noted after the call is up, off the path that decides when it starts.
+      if (sharedChecks) await this.#note(meeting, 'connectivity checks (status, participants, coSpaces) shared with meetings starting at the same moment');
       await client.systemStatus();
       await client.coSpacesPage();
       await client.callsPage();
@@ -349,15 +352,14 @@ export class Runner {
    * Meetings starting on the same bridge address at the same moment share the round already in flight
    * instead of each sending its own: in a burst of starts (a thousand meetings at 10:00) they are
    * connectivity checks, and sending them per meeting would delay every call. A meeting starting on
-   * its own still sends all three, in the trace's order.
+   * its own still sends all three, in the trace's order. Returns true when the checks were shared.
    */
-  async #preflight(bridgeId: string, endpoint: Endpoint, client: CmsClient, meeting: Meeting): Promise<void> {
+  async #preflight(bridgeId: string, endpoint: Endpoint, client: CmsClient): Promise<boolean> {
     const key = `${bridgeId}:${endpoint}`;
     const inFlight = this.#preflights.get(key);
     if (inFlight) {
       await inFlight;
-      await this.#note(meeting, 'connectivity checks (status, participants, coSpaces) shared with meetings starting at the same moment');
-      return;
+      return true;
     }
     const round = (async () => {
       await client.systemStatus();
@@ -370,6 +372,7 @@ export class Runner {
     } finally {
       this.#preflights.delete(key);
     }
+    return false;
   }
 
   async #existingCall(client: CmsClient, coSpaceId: string): Promise<string | undefined> {
