@@ -9,6 +9,7 @@ import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { normalizeAddress, type CmsClient } from '../cms-client/client.ts';
 import type { CmsClients } from '../cms-client/pool.ts';
+import { cmsAuditEntry } from '../storage/auditStore.ts';
 import {
   CALL_LEG_PROFILE_FIELDS,
   CALL_PROFILE_FIELDS,
@@ -85,22 +86,7 @@ export class BridgeManager {
 
   #audited(client: CmsClient, bridgeId: string): CmsClient {
     return client.withObserver((e) =>
-      this.storage.audit.append({
-        bookingId: null,
-        occurrence: null,
-        bridgeId,
-        atMs: e.startedAtMs,
-        kind: 'cms',
-        method: e.method,
-        path: e.path,
-        fields: e.fields,
-        attempt: e.attempt,
-        status: e.status,
-        location: e.location,
-        body: e.body,
-        error: e.error,
-        durationMs: e.durationMs,
-      }),
+      this.storage.audit.append(cmsAuditEntry(e, { bookingId: null, occurrence: null, bridgeId })),
     );
   }
 

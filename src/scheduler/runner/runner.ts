@@ -17,6 +17,7 @@ import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { CmsClient } from '../cms-client/client.ts';
 import type { CmsClients } from '../cms-client/pool.ts';
+import { cmsAuditEntry } from '../storage/auditStore.ts';
 import { spaceName, type ManagedBridge } from '../domain/bridge.ts';
 import { isFinished, meetingKey, openSpaceFields, type Action, type DialOut, type Endpoint, type Meeting } from '../domain/meeting.ts';
 import { CmsError } from '../errors.ts';
@@ -220,22 +221,7 @@ export class Runner {
   /** The bridge's client for one endpoint, writing every exchange to the meeting's audit log. */
   meetingClient(bridge: ManagedBridge, endpoint: Endpoint, meeting: Pick<Meeting, 'bookingId' | 'occurrence'>): CmsClient | undefined {
     return this.clients.for(bridge, endpoint)?.withObserver((e) =>
-      this.storage.audit.append({
-        bookingId: meeting.bookingId,
-        occurrence: meeting.occurrence,
-        bridgeId: bridge.id,
-        atMs: e.startedAtMs,
-        kind: 'cms',
-        method: e.method,
-        path: e.path,
-        fields: e.fields,
-        attempt: e.attempt,
-        status: e.status,
-        location: e.location,
-        body: e.body,
-        error: e.error,
-        durationMs: e.durationMs,
-      }),
+      this.storage.audit.append(cmsAuditEntry(e, { bookingId: meeting.bookingId, occurrence: meeting.occurrence, bridgeId: bridge.id })),
     );
   }
 

@@ -1,5 +1,6 @@
 /** SQL for the audit log: every CMS request/response a meeting (or a bridge operation) caused, and notes. */
 import type { Kysely, Selectable } from 'kysely';
+import type { CmsExchange } from '../cms-client/client.ts';
 import type { AuditTable, SchedulerDatabase } from './schema.ts';
 
 export interface AuditEntry {
@@ -19,6 +20,24 @@ export interface AuditEntry {
   readonly body?: string | undefined;
   readonly error?: string | undefined;
   readonly durationMs?: number | undefined;
+}
+
+/** The audit row for one CMS request and its answer, caused by a meeting or a bridge operation. */
+export function cmsAuditEntry(e: CmsExchange, scope: Pick<AuditEntry, 'bookingId' | 'occurrence' | 'bridgeId'>): AuditEntry {
+  return {
+    ...scope,
+    atMs: e.startedAtMs,
+    kind: 'cms',
+    method: e.method,
+    path: e.path,
+    fields: e.fields,
+    attempt: e.attempt,
+    status: e.status,
+    location: e.location,
+    body: e.body,
+    error: e.error,
+    durationMs: e.durationMs,
+  };
 }
 
 export interface StoredAuditEntry extends AuditEntry {
