@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
 import { registerQueryApi, type ApiCredentials } from './api/routes.ts';
 import { CollectorError, collectorErrors } from './errors.ts';
-import { GroupCommitter } from './ingest/committer.ts';
+import { CdrIngest } from './ingest/pipeline.ts';
 import { registerReceiver, type IngestAuth } from './ingest/receive.ts';
 import { XmlValidatorPool } from './ingest/validation.ts';
 import { RetentionSchedule } from './retention.ts';
@@ -31,7 +31,10 @@ export interface CollectorConfig {
   readonly retentionDays?: number | undefined;
   readonly retentionIntervalMs?: number | undefined;
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL' | undefined;
-  /** Worker threads checking large posts' XML; default one per core beyond the first (max 2), 0 = inline. */
+  /**
+   * Worker threads checking the XML of large posts the scanner does not take (plain posts need no
+   * separate check); default one per core beyond the first (max 2), 0 = inline.
+   */
   readonly validatorThreads?: number | undefined;
   /** Largest CDR post accepted (bytes). */
   readonly bodyLimit?: number | undefined;
@@ -51,8 +54,7 @@ export interface RunningCollector {
 
 function createApp(
   storage: CollectorStorage,
-  committer: GroupCommitter,
-  validator: XmlValidatorPool,
+  ingest: CdrIngest,
   config: CollectorConfig,
   clock: Clock,
   logger: Logger,
@@ -83,7 +85,7 @@ function createApp(
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
   });
   registerQueryApi(app, API_PREFIX, { storage, clock, credentials: config.credentials });
-  registerReceiver(app, { committer, validator, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
+  registerReceiver(app, { ingest, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
   return app;
 }
 
@@ -91,8 +93,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? createLogger({ name: 'collector' });
   const storage = await CollectorStorage.open(config.database, { sqliteSynchronous: config.sqliteSynchronous ?? 'FULL' });
-  const committer = new GroupCommitter(storage.ingest);
-  const validator = new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads });
+  const ingest = new CdrIngest(storage.ingest, new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads }));
   const apps: FastifyInstance[] = [];
   let retention: RetentionSchedule | undefined;
   try {
@@ -100,14 +101,14 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     let httpUrl: string | undefined;
     let httpsUrl: string | undefined;
     if (httpListen) {
-      const app = createApp(storage, committer, validator, config, clock, logger);
+      const app = createApp(storage, ingest, config, clock, logger);
       apps.push(app);
       await app.listen({ host: httpListen.host, port: httpListen.port });
       httpUrl = urlOf('http', app.server.address());
     }
     if (config.tlsListen) {
       const tls = await loadOrCreateTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir });
-      const app = createApp(storage, committer, validator, config, clock, logger, tls);
+      const app = createApp(storage, ingest, config, clock, logger, tls);
       apps.push(app);
       await app.listen({ host: config.tlsListen.host, port: config.tlsListen.port });
       httpsUrl = urlOf('https', app.server.address());
@@ -125,15 +126,14 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
       async close() {
         retention?.stop();
         for (const app of apps) await app.close();
-        await committer.idle();
-        await validator.close();
+        await ingest.close();
         await storage.close();
       },
     };
   } catch (error) {
     retention?.stop();
     for (const app of apps) await app.close();
-    await validator.close();
+    await ingest.close();
     await storage.close();
     throw error;
   }

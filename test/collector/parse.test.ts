@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCdrPost, readPost, recordSlices } from '../../src/collector/ingest/parse.ts';
 import { scanPost } from '../../src/collector/ingest/scanner.ts';
+import { validateXml } from '../../src/collector/ingest/validation.ts';
 import { CollectorError } from '../../src/collector/errors.ts';
+import { guidePosts } from '../support/collector.ts';
 
 describe('CDR parser', () => {
   it('keeps each record byte for byte, past comments, CDATA, quoted ">" and nested <record> elements', () => {
@@ -78,6 +80,41 @@ describe('CDR parser', () => {
     assert.equal(decoded.records[0].raw, '<record type="x" correlatorIndex="0"><n>R&amp;D &lt;1&gt;</n></record>');
     assert.equal(parseCdrPost(others[1] ?? '').records[0]?.body?.text, 'a<b');
   });
+
+  it('never takes a malformed post: thousands of mutated posts, each either refused by the scanner or well-formed and read as the library reads it', () => {
+    // A seeded generator, so a failure names a mutant that can be replayed.
+    let seed = 0x5eed;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pieces = ['<', '>', '/', '=', '"', "'", ' ', '\n', 'a', 'record', '</a>', '<a>', '<a/>', '?', '<?xml version="1.0"?>', 'x="1"', '</records>', '<records session="z">'];
+    const samples = [...guidePosts(), `<?xml version="1.0"?><records session="m" callBridge="b"><record type="callLegStart" time="2026-01-05T09:00:00Z" recordIndex="1" correlatorIndex="0"><callLeg id="l1"><remoteParty>a@b</remoteParty><alarm type="packetLoss" durationPercentage="3.5"/></callLeg></record></records>`];
+    let taken = 0;
+    let checked = 0;
+    for (let round = 0; round < 4000; round++) {
+      let xml = samples[random(samples.length)] ?? '';
+      for (let m = 1 + random(3); m > 0; m--) {
+        const at = random(xml.length + 1);
+        const kind = random(4);
+        if (kind === 0) xml = xml.slice(0, at) + xml.slice(at + 1 + random(3)); // delete
+        else if (kind === 1) xml = xml.slice(0, at) + (pieces[random(pieces.length)] ?? '') + xml.slice(at); // insert
+        else if (kind === 2) xml = xml.slice(0, at) + (pieces[random(pieces.length)] ?? '') + xml.slice(at + 1); // replace
+        else {
+          const from = random(xml.length);
+          xml = xml.slice(0, at) + xml.slice(from, from + random(40)) + xml.slice(at); // duplicate a slice
+        }
+      }
+      checked += 1;
+      const fast = scanPost(xml);
+      if (fast === undefined) continue;
+      taken += 1;
+      assert.equal(validateXml(xml), true, `the scanner took a post the validator refuses: ${JSON.stringify(xml)}`);
+      assert.deepEqual(fast, readPost(xml, true), `the scanner read differently: ${JSON.stringify(xml)}`);
+    }
+    // Mutations that keep a post well-formed (text edits, whole elements) are taken and compared.
+    assert.ok(taken > checked / 10, `${taken} of ${checked} mutants taken`);
+  });
 });
 
 describe('report helpers', () => {
@@ -94,4 +131,5 @@ describe('report helpers', () => {
       { hour: 2, peak: 0, closing: 0 },
     ]);
   });
+
 });

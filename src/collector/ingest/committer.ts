@@ -4,32 +4,38 @@
  * promise settles only after the transaction holding it committed. If a group fails, its posts are
  * retried one by one so a single bad post cannot fail the others.
  */
-import type { PostInput, PostOutcome } from '../store/ingestStore.ts';
 
-export interface CommitTarget {
-  commit(posts: readonly PostInput[]): Promise<PostOutcome[]>;
+export interface CommitTarget<In, Out> {
+  commit(items: readonly In[]): Promise<Out[]>;
 }
 
-interface Pending {
-  readonly post: PostInput;
-  resolve(outcome: PostOutcome): void;
+interface Pending<In, Out> {
+  readonly item: In;
+  resolve(outcome: Out): void;
   reject(error: unknown): void;
 }
 
-export class GroupCommitter {
-  readonly #target: CommitTarget;
-  readonly #maxRecords: number;
-  #queue: Pending[] = [];
+export interface GroupLimit<In> {
+  /** How much of the group an item takes (records, bytes, ...). */
+  readonly weight: (item: In) => number;
+  /** A group is closed before it would exceed this (a single heavier item still goes alone). */
+  readonly max: number;
+}
+
+export class GroupCommitter<In, Out> {
+  readonly #target: CommitTarget<In, Out>;
+  readonly #limit: GroupLimit<In>;
+  #queue: Pending<In, Out>[] = [];
   #running: Promise<void> | undefined;
 
-  constructor(target: CommitTarget, maxRecordsPerGroup = 2000) {
+  constructor(target: CommitTarget<In, Out>, limit: GroupLimit<In>) {
     this.#target = target;
-    this.#maxRecords = maxRecordsPerGroup;
+    this.#limit = limit;
   }
 
-  submit(post: PostInput): Promise<PostOutcome> {
-    return new Promise<PostOutcome>((resolve, reject) => {
-      this.#queue.push({ post, resolve, reject });
+  submit(item: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
       this.#running ??= this.#drain().finally(() => {
         this.#running = undefined;
       });
@@ -46,16 +52,19 @@ export class GroupCommitter {
       // Let the event loop read requests that arrived during the last commit (SQLite commits block
       // it), so they join this group instead of each paying its own disk sync.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const group: Pending[] = [];
-      let records = 0;
-      while (this.#queue.length > 0 && (group.length === 0 || records + (this.#queue[0]?.post.records.length ?? 0) <= this.#maxRecords)) {
-        const next = this.#queue.shift() as Pending;
+      const group: Pending<In, Out>[] = [];
+      let weight = 0;
+      while (this.#queue.length > 0) {
+        const next = this.#queue[0] as Pending<In, Out>;
+        const w = this.#limit.weight(next.item);
+        if (group.length > 0 && weight + w > this.#limit.max) break;
         group.push(next);
-        records += next.post.records.length;
+        this.#queue.shift();
+        weight += w;
       }
       try {
-        const outcomes = await this.#target.commit(group.map((p) => p.post));
-        group.forEach((p, i) => p.resolve(outcomes[i] as PostOutcome));
+        const outcomes = await this.#target.commit(group.map((p) => p.item));
+        group.forEach((p, i) => p.resolve(outcomes[i] as Out));
       } catch (error) {
         if (group.length === 1) {
           group[0]?.reject(error);
@@ -63,8 +72,8 @@ export class GroupCommitter {
         }
         for (const p of group) {
           try {
-            const [outcome] = await this.#target.commit([p.post]);
-            p.resolve(outcome as PostOutcome);
+            const [outcome] = await this.#target.commit([p.item]);
+            p.resolve(outcome as Out);
           } catch (single) {
             p.reject(single);
           }

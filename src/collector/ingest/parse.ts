@@ -177,22 +177,42 @@ function libraryScan(xml: string): ScannedPost | undefined {
 }
 
 /**
- * The root and records of a validated post: the one-pass scanner for plain XML (what bridges send),
- * fast-xml-parser for anything else. `full` forces the library (tests compare the two).
+ * The root and records of a WELL-FORMED post: the one-pass scanner for plain XML (what bridges
+ * send), fast-xml-parser for anything else. `full` forces the library (tests compare the two).
  */
 export function readPost(xml: string, full = false): ScannedPost | undefined {
   return (full ? undefined : scanPost(xml)) ?? libraryScan(xml);
 }
 
 /**
- * Parses one post. Throws a CollectorError (400) when nothing of it may be stored. `validity` is
- * the post's well-formedness check when it was already made (on a worker thread, `validation.ts`).
+ * Parses one post. Throws a CollectorError (400) when nothing of it may be stored. Plain posts are
+ * checked and read by the scanner in one pass; any other post is checked by fast-xml-parser's
+ * validator (`validity`, when that check was already made elsewhere: `validation.ts` runs it on
+ * worker threads) and read by the library.
  */
 export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
   if (xml.trim() === '') throw collectorErrors.emptyBody();
-  const valid = validity ?? validateXml(xml);
-  if (valid !== true) throw collectorErrors.malformedXml(valid);
-  const scanned = readPost(xml);
+  let scanned = validity === undefined || validity === true ? scanPost(xml) : undefined;
+  if (!scanned) {
+    const valid = validity ?? validateXml(xml);
+    if (valid !== true) throw collectorErrors.malformedXml(valid);
+    scanned = libraryScan(xml);
+  }
+  return fromScanned(scanned);
+}
+
+/**
+ * The scanner's part of `parseCdrPost` alone: the parsed post when it is plain, `undefined` when
+ * it needs the validator (the caller then checks it, off the main thread if it likes, and calls
+ * `parseCdrPost` with the result).
+ */
+export function parsePlainCdrPost(xml: string): ParsedPost | undefined {
+  if (xml.trim() === '') throw collectorErrors.emptyBody();
+  const scanned = scanPost(xml);
+  return scanned ? fromScanned(scanned) : undefined;
+}
+
+function fromScanned(scanned: ScannedPost | undefined): ParsedPost {
   if (!scanned) throw collectorErrors.malformedXml('no root element');
   if (scanned.rootName !== 'records') throw collectorErrors.wrongRoot(scanned.rootName);
   const session = scanned.rootAttributes['session']?.trim();

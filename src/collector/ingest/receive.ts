@@ -9,10 +9,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { CollectorError, collectorErrors } from '../errors.ts';
-import type { GroupCommitter } from './committer.ts';
-import { parseCdrPost } from './parse.ts';
-import type { XmlValidatorPool } from './validation.ts';
+import { collectorErrors } from '../errors.ts';
+import type { CdrIngest } from './pipeline.ts';
 
 export interface IngestAuth {
   readonly user?: string | undefined;
@@ -21,9 +19,7 @@ export interface IngestAuth {
 }
 
 export interface ReceiverOptions {
-  readonly committer: GroupCommitter;
-  /** Checks well-formedness (large posts on worker threads). */
-  readonly validator: XmlValidatorPool;
+  readonly ingest: CdrIngest;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly auth?: IngestAuth | undefined;
@@ -85,29 +81,17 @@ export function registerReceiver(app: FastifyInstance, options: ReceiverOptions)
       throw collectorErrors.unauthorized();
     }
     const body = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-    let parsed;
-    try {
-      parsed = parseCdrPost(body, await options.validator.validate(body));
-    } catch (error) {
-      if (error instanceof CollectorError) {
-        options.logger.warn({ path, code: error.code, reason: error.message }, 'CDR post refused');
-      }
-      throw error;
+    const result = await options.ingest.submit({ body, source: sourceOf(query), receivedMs: options.clock.now() });
+    if (result.kind === 'refused') {
+      options.logger.warn({ path, code: result.error.code, reason: result.error.message }, 'CDR post refused');
+      throw result.error;
     }
-    let outcome;
-    try {
-      outcome = await options.committer.submit({
-        session: parsed.session,
-        callBridge: parsed.callBridge,
-        source: sourceOf(query),
-        receivedMs: options.clock.now(),
-        records: parsed.records,
-      });
-    } catch (error) {
-      options.logger.error({ err: error, session: parsed.session }, 'CDR post could not be committed');
+    if (result.kind === 'failed') {
+      options.logger.error({ session: result.session, reason: result.reason }, 'CDR post could not be committed');
       throw collectorErrors.storageUnavailable();
     }
-    if (outcome.duplicates > 0) options.logger.debug({ session: parsed.session, duplicates: outcome.duplicates }, 'duplicate CDRs acknowledged');
+    const { outcome } = result;
+    if (outcome.duplicates > 0) options.logger.debug({ session: result.session, duplicates: outcome.duplicates }, 'duplicate CDRs acknowledged');
     await reply.code(200).header('content-type', 'application/json').send(JSON.stringify(outcome));
   };
   app.post('/', handler);
