@@ -116,10 +116,18 @@ async function startCli(database: string, dataDir: string): Promise<{ child: Chi
   return { child, url };
 }
 
-function rssMb(pid: number): number {
+/** The process's resident memory (MB): all, anonymous (heaps, caches) and file-backed. */
+function rssMb(pid: number): { total: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { total: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, file: (kb('RssFile') + kb('RssShmem')) / 1024 };
+}
+
+/** CPU seconds (user + system, every thread) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function drive(url: string, bodies: () => string | undefined, concurrency: number): Promise<{ posts: number; stored: number; duplicates: number; seconds: number }> {
@@ -213,9 +221,13 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
 
     const { child, url } = await startCli(database, dir);
     let peakRss = 0;
+    let phase = 'single posts';
+    const peaks = new Map<string, { total: number; anon: number; file: number }>();
     const sampler = setInterval(() => {
       try {
-        peakRss = Math.max(peakRss, rssMb(child.pid ?? 0));
+        const rss = rssMb(child.pid ?? 0);
+        peakRss = Math.max(peakRss, rss.total);
+        if (rss.total > (peaks.get(phase)?.total ?? 0)) peaks.set(phase, rss);
       } catch {
         /* process gone */
       }
@@ -228,7 +240,10 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       log(`single-record posts: ${single.posts} posts in ${single.seconds.toFixed(1)} s = ${Math.round(single.posts / single.seconds)} posts/s (ratio to the 1-row ceiling ${(single.posts / single.seconds / rawSingleRate).toFixed(2)})`);
 
       // Batched posts of 50 until TARGET records are stored.
+      phase = 'batched posts';
       const batchStart = n;
+      const cpuBefore = cpuSeconds(child.pid ?? 0);
+      const ownCpuBefore = process.cpuUsage();
       const batched = await drive(
         url,
         () => {
@@ -241,9 +256,14 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         CONCURRENCY,
       );
       const rate = (n - batchStart) / batched.seconds;
+      const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
+      const ownCpu = process.cpuUsage(ownCpuBefore);
+      const clientCpu = (ownCpu.user + ownCpu.system) / 1e6;
       log(`batched posts (50 records): ${n - batchStart} records in ${batched.seconds.toFixed(1)} s = ${Math.round(rate)} records/s (ratio to ceiling ${(rate / rawRate).toFixed(2)})`);
+      log(`  collector CPU for them: ${cpu.toFixed(1)} s = ${((cpu * 1e6) / (n - batchStart)).toFixed(1)} µs per record (${(cpu / batched.seconds).toFixed(2)} cores busy); this load generator: ${clientCpu.toFixed(1)} s (${(clientCpu / batched.seconds).toFixed(2)} cores)`);
 
       // Re-post a slice: all duplicates.
+      phase = 're-posts';
       let m = 0;
       const dup = await drive(url, () => (m < 20_000 ? post('bench-session', (m += 50) - 50, 50, totalCalls) : undefined), CONCURRENCY);
       log(`re-posting ${dup.stored + dup.duplicates} records: stored ${dup.stored}, duplicates ${dup.duplicates}, ${Math.round((dup.stored + dup.duplicates) / dup.seconds)} records/s`);
@@ -265,6 +285,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         `/calls/call-${Math.floor(totalCalls / 2)}`,
         `/sessions`,
       ];
+      phase = 'queries';
       for (const q of queries) {
         await timeGet(url, q); // warm
         const t = await timeGet(url, q);
@@ -273,6 +294,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       const csv = await timeGet(url, `/callLegs?format=csv&${day}`);
       log(`CSV of one day's call legs: ${(csv.bytes / 1e6).toFixed(1)} MB in ${csv.ms.toFixed(0)} ms`);
       log(`collector peak RSS: ${peakRss.toFixed(0)} MB`);
+      for (const [name, rss] of peaks) log(`  peak during ${name}: ${rss.total.toFixed(0)} MB (anonymous ${rss.anon.toFixed(0)}, file-backed ${rss.file.toFixed(0)})`);
     } finally {
       clearInterval(sampler);
       child.kill('SIGTERM');
