@@ -6,11 +6,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from './shared/listen.ts';
 import { readFile } from 'node:fs/promises';
-import { startBridge, type SimConfig } from './bridge/server.ts';
-import { simConfigSchema } from './bridge/sim/plugin.ts';
-import { startCollector } from './collector/server.ts';
-import { startScheduler } from './scheduler/server.ts';
-import { startSystem } from './up.ts';
+// Each command loads only its own service's modules (imported when it runs): a collector process
+// does not carry the bridge, scheduler and web UI in memory.
+import type { SimConfig } from './bridge/server.ts';
 import type { SmtpConfig } from './scheduler/bookings/mailer.ts';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -147,6 +145,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const dataDir = values.data ?? './data';
+  const { startBridge } = await import('./bridge/server.ts');
   const bridge = await startBridge({
     database: values.database ?? `sqlite:${join(dataDir, 'bridge.db')}`,
     dataDir,
@@ -193,6 +192,7 @@ async function runCollector(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const dataDir = values.data ?? './data';
+  const { startCollector } = await import('./collector/server.ts');
   const collector = await startCollector({
     database: values.database ?? `sqlite:${join(dataDir, 'collector.db')}`,
     dataDir,
@@ -230,6 +230,7 @@ export async function simConfigFrom(values: {
   } catch (error) {
     return `cannot read --sim-config ${file}: ${error instanceof Error ? error.message : String(error)}`;
   }
+  const { simConfigSchema } = await import('./bridge/sim/plugin.ts');
   const config = simConfigSchema.safeParse(parsed);
   if (!config.success) return `--sim-config ${file} is not valid: ${config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
   return { credentials: { user, password }, endpoints: config.data.endpoints };
@@ -241,6 +242,7 @@ async function runUp(args: string[], io: Io): Promise<number> {
     options: { data: { type: 'string' }, listen: { type: 'string' } },
     strict: true,
   });
+  const { startSystem } = await import('./up.ts');
   const system = await startSystem({
     dataDir: values.data ?? './data',
     listen: parseListen(values.listen ?? '127.0.0.1:8080'),
@@ -316,6 +318,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
   const credentials = requireCredentials('scheduler', values, io);
   if (!credentials) return 2;
   const dataDir = values.data ?? './data';
+  const { startScheduler } = await import('./scheduler/server.ts');
   const scheduler = await startScheduler({
     database: values.database ?? `sqlite:${join(dataDir, 'scheduler.db')}`,
     dataDir,

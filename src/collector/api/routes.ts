@@ -53,8 +53,12 @@ async function table(reply: FastifyReply, format: 'json' | 'csv', name: string, 
   if (format === 'csv') {
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(csvStream(rows));
   }
-  const list: Record<string, unknown>[] = [];
-  for await (const row of rows) list.push(row);
+  let list: Record<string, unknown>[];
+  if (Array.isArray(rows)) list = rows;
+  else {
+    list = [];
+    for await (const row of rows) list.push(row);
+  }
   return { ...extra, [name]: list };
 }
 

@@ -54,15 +54,25 @@ export interface ValidatorPoolOptions {
 
 export class XmlValidatorPool {
   readonly #minLength: number;
+  readonly #threads: number;
+  #started = false;
   #workers: PoolWorker[] = [];
   #nextId = 0;
   #turn = 0;
 
   constructor(options: ValidatorPoolOptions = {}) {
     this.#minLength = options.minLength ?? 8192;
-    const threads = options.threads ?? Math.min(2, Math.max(0, availableParallelism() - 1));
+    this.#threads = options.threads ?? Math.min(2, Math.max(0, availableParallelism() - 1));
+  }
+
+  /**
+   * The workers start with the first post that needs one: plain posts (what bridges send) are
+   * checked by the scanner, so a collector may never need them (each costs ~20 MB).
+   */
+  #start(): void {
+    this.#started = true;
     const parser = createRequire(import.meta.url).resolve('fast-xml-parser');
-    for (let i = 0; i < threads; i++) {
+    for (let i = 0; i < this.#threads; i++) {
       // A small heap: the check allocates little, and the collector's RSS budget is shared.
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { parser }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
       const entry: PoolWorker = { worker, waiting: new Map() };
@@ -81,8 +91,10 @@ export class XmlValidatorPool {
 
   /** Checks a post; large posts on a worker thread. */
   validate(xml: string): Validity | Promise<Validity> {
+    if (xml.length < this.#minLength || xml.length > MAX_WORKER_LENGTH) return validateXml(xml);
+    if (!this.#started) this.#start();
     const count = this.#workers.length;
-    if (count === 0 || xml.length < this.#minLength || xml.length > MAX_WORKER_LENGTH) return validateXml(xml);
+    if (count === 0) return validateXml(xml);
     // the worker with the fewest posts waiting (round robin on ties)
     let entry = this.#workers[this.#turn++ % count] as PoolWorker;
     for (const candidate of this.#workers) if (candidate.waiting.size < entry.waiting.size) entry = candidate;
@@ -101,6 +113,7 @@ export class XmlValidatorPool {
   }
 
   async close(): Promise<void> {
+    this.#started = true; // no workers after closing
     const workers = this.#workers;
     this.#workers = [];
     for (const entry of workers) {

@@ -17,8 +17,17 @@ export function reportRange(nowMs: number, from: number | undefined, to: number 
   return { from: start, to: end };
 }
 
+const dayNames = new Map<number, string>();
+
+/** `YYYY-MM-DD` of a day number (days since the epoch, UTC); a report repeats each day many times. */
 function day(index: number): string {
-  return new Date(index * DAY_MS).toISOString().slice(0, 10);
+  let name = dayNames.get(index);
+  if (name === undefined) {
+    name = new Date(index * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(index, name);
+  }
+  return name;
 }
 
 export async function usageReport(store: ReportStore, group: UsageGroup, range: Range): Promise<Record<string, unknown>[]> {
