@@ -5,6 +5,7 @@
  *   node --import tsx bench/collector.bench.ts [--records 1000000] [--dialects sqlite,postgres]
  *        [--single-posts 20000] [--concurrency 4] [--raw-records 200000] [--sqlite-sync full|normal]
  *        [--cpu-prof DIR]   (writes a V8 CPU profile of the collector process into DIR)
+ *        [--node-flags "..."]   (extra Node/V8 flags for the collector process, e.g. --trace-gc)
  *
  * Per dialect:
  *  1. ceiling: a raw insert loop of the same cdr_record rows straight into the same schema (no HTTP,
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'raw-records': { type: 'string', default: '200000' },
     'sqlite-sync': { type: 'string', default: 'full' },
     'cpu-prof': { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
     pg: { type: 'string', default: process.env['SWITCHBOARD_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -100,13 +102,15 @@ function post(session: string, first: number, count: number, totalCalls: number)
 // ---- the collector under test, as a child process
 async function startCli(database: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
-  const child = spawn(process.execPath, [...profile, BIN, 'collector', '--listen', '127.0.0.1:0', '--database', database, '--data', dataDir, '--api-user', API.user, '--api-password', API.password, '--sqlite-sync', values['sqlite-sync']], {
+  const flags = values['node-flags'].split(' ').filter((f) => f !== '');
+  const child = spawn(process.execPath, [...flags, ...profile, BIN, 'collector', '--listen', '127.0.0.1:0', '--database', database, '--data', dataDir, '--api-user', API.user, '--api-password', API.password, '--sqlite-sync', values['sqlite-sync']], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
+      if (values['node-flags'].includes('--trace-gc')) process.stderr.write(chunk);
       out += chunk.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
