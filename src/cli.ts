@@ -57,6 +57,9 @@ scheduler options:
   --smtp-user U --smtp-password P   SMTP login (the password is better given as SWITCHBOARD_SMTP_PASSWORD)
   --smtp-from ADDRESS       sender of invitations, e.g. "Switchboard <scheduler@example.com>"
                             (each also as SWITCHBOARD_SMTP_HOST/_PORT/_SECURE/_USER/_PASSWORD/_FROM)
+  --lease-seconds N         how long a claimed meeting action stays this process's without renewal
+                            (default 60): after a crash, the restarted process or another one on the
+                            same database takes the action over once its lease has run out
   SWITCHBOARD_SECRET_KEY    32-byte key (hex or base64) sealing stored bridge passwords; without it a key is
                             generated once into DIR/scheduler-secret.key
 
@@ -307,9 +310,15 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
       'smtp-user': { type: 'string' },
       'smtp-password': { type: 'string' },
       'smtp-from': { type: 'string' },
+      'lease-seconds': { type: 'string' },
     },
     strict: true,
   });
+  const leaseSeconds = values['lease-seconds'] === undefined ? undefined : Number(values['lease-seconds']);
+  if (leaseSeconds !== undefined && (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 3600)) {
+    io.err('switchboard scheduler: --lease-seconds takes a whole number of seconds (1 to 3600).');
+    return 2;
+  }
   const smtp = smtpConfigFrom(values);
   if (typeof smtp === 'string') {
     io.err(`switchboard scheduler: ${smtp}`);
@@ -325,6 +334,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
     credentials,
     listen: parseListen(values.listen ?? '127.0.0.1:8090'),
     smtp,
+    ...(leaseSeconds === undefined ? {} : { runner: { leaseMs: leaseSeconds * 1000 } }),
   });
   return serveUntilSignal(io, [scheduler.url], () => scheduler.close());
 }

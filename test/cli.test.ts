@@ -95,3 +95,15 @@ describe('switchboard scheduler: SMTP settings', () => {
     assert.match(problem({ 'smtp-host': 'm', 'smtp-from': 'f@example.com', 'smtp-user': 'u' }), /go together/);
   });
 });
+
+describe('switchboard scheduler: lease time', () => {
+  test('--lease-seconds takes whole seconds from 1 to 3600; anything else is refused before starting', async () => {
+    const { main } = await import('../src/cli.ts');
+    for (const bad of ['0', '-5', '1.5', 'soon', '3601']) {
+      const err: string[] = [];
+      const code = await main(['scheduler', '--database', 'sqlite::memory:', '--api-user', 'u', '--api-password', 'p', `--lease-seconds=${bad}`], { out: () => undefined, err: (line: string) => err.push(line) });
+      assert.equal(code, 2, bad);
+      assert.match(err.join('\n'), /--lease-seconds takes a whole number of seconds/, bad);
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { randomBytes } from 'node:crypto';
-import type { FakeClock } from '../../src/shared/clock.ts';
+import type { Clock, FakeClock } from '../../src/shared/clock.ts';
 import type { DialectName } from '../../src/shared/database.ts';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import type { EndpointBehaviour } from '../../src/bridge/engine/endpoints.ts';
@@ -36,7 +36,7 @@ export interface TracedBridge {
 /** A real bridge whose API trace (BridgeConfig.logger) is collected line by line. */
 export async function startTracedBridge(
   database: TestDatabase,
-  clock: FakeClock,
+  clock: Clock,
   name: string,
   /** Simulated far ends (`sim.endpoints` of the call engine), e.g. [{ pattern: 'busy@*', outcome: 'busy' }]. */
   endpoints: readonly EndpointBehaviour[] = [],
