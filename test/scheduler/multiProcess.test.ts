@@ -223,5 +223,29 @@ if (problem !== undefined && process.env['CI'] === 'true') {
       assert.equal(count(w, 'POST', /^\/api\/v1\/calls$/), 1);
       assert.equal(count(w, 'POST', /^\/api\/v1\/calls\/[^/]+\/calllegs$/i), 1);
     });
+
+    test('bookings made at the same moment through both processes never take more spaces than the range holds', async (t) => {
+      const w = await world(t);
+      if (!w) return;
+      // Ten spaces; sixteen one-hour meetings at 14:00 booked at once, half through each process.
+      const attempts = Array.from({ length: 16 }, (_v, i) =>
+        (i % 2 === 0 ? w.a : w.b).api('POST', '/bookings', {
+          title: `Rush ${i}`,
+          organizer: `organizer${i}@example.com`,
+          start: '2026-01-05T14:00',
+          end: '2026-01-05T15:00',
+          timeZone: 'Europe/London',
+          participants: [],
+        }),
+      );
+      const answers = await Promise.all(attempts);
+      const created = answers.filter((r) => r.status === 201);
+      const refused = answers.filter((r) => r.status === 409);
+      assert.equal(created.length, 10, answers.map((r) => r.status).join(' '));
+      assert.equal(refused.length, 6);
+      for (const r of refused) assert.equal(r.json.error.details[0].reason, 'capacityExceeded');
+      const scheduled = (await w.a.api('GET', '/bookings')).json as unknown[];
+      assert.equal(scheduled.length, 10);
+    });
   });
 }

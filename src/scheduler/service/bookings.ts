@@ -84,7 +84,11 @@ export class BookingService {
     private readonly horizonMs = DEFAULT_HORIZON_MS,
   ) {}
 
-  /** Booking changes run one at a time in this process, so two bookings cannot both take the last space. */
+  /**
+   * Booking changes run one at a time in this process, and each runs in a transaction holding the
+   * booking-changes lock (`BookingStore.lockChanges`), so two bookings, in this process or another
+   * on the same database, cannot both take the last space.
+   */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn, fn);
     this.#lock = run.catch(() => undefined);
@@ -175,27 +179,42 @@ export class BookingService {
     if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 720) {
       throw schedulerErrors.validation([{ path: 'minutes', message: 'must be an integer from 1 to 720' }]);
     }
-    await this.#serial(async () => {
-      const meeting = await this.#meeting(id, occurrence);
-      if (!isActive(meeting.state)) throw schedulerErrors.invalidState(`occurrence ${occurrence} is ${meeting.state}, not in progress`);
-      const bridge = await this.#bridgeOf(meeting.bridgeId);
-      const newEnd = meeting.endMs + minutes * 60_000;
-      const others = (await this.storage.meetings.overlapping(meeting.endMs, newEnd, bridge.id)).filter((m) => m.bookingId !== id || m.occurrence !== occurrence);
-      const conflicts = findConflicts([{ ...toOccurrence(meeting), endMs: newEnd }], others.map(toOccurrence), rangeSize(bridge.range)).filter(
-        (c) => c.reason === 'capacityExceeded',
-      );
-      if (conflicts.length > 0) {
-        throw schedulerErrors.spaceNeeded('the space is needed by another meeting in the extended time', conflicts.map((c) => ({ ...c, message: describeConflict(c, rangeSize(bridge.range)) })));
-      }
-      try {
-        await this.runner.markExtended(meeting);
-      } catch (error) {
-        if (error instanceof CmsError) throw fromCmsError(error);
-        throw error;
-      }
-      await this.storage.meetings.update(id, occurrence, { endMs: newEnd }, this.clock.now());
-      await this.storage.actions.schedule('end', id, occurrence, newEnd, this.clock.now());
-    });
+    // Checked and moved under the booking-changes lock (no transaction may wait on the bridge), then
+    // the trace's re-PUT; if the bridge does not take it, the end moves back.
+    const { meeting, newEnd } = await this.#serial(() =>
+      this.storage.transaction(async (s) => {
+        await s.bookings.lockChanges();
+        const meeting = await s.meetings.get(id, occurrence);
+        if (!meeting) throw schedulerErrors.notFound('occurrence', `${id}/${occurrence}`);
+        if (!isActive(meeting.state)) throw schedulerErrors.invalidState(`occurrence ${occurrence} is ${meeting.state}, not in progress`);
+        const bridge = meeting.bridgeId === null ? undefined : await s.bridges.get(meeting.bridgeId);
+        if (!bridge) throw schedulerErrors.bridgeNotConfigured('the meeting has no bridge');
+        const newEnd = meeting.endMs + minutes * 60_000;
+        const others = (await s.meetings.overlapping(meeting.endMs, newEnd, bridge.id)).filter((m) => m.bookingId !== id || m.occurrence !== occurrence);
+        const conflicts = findConflicts([{ ...toOccurrence(meeting), endMs: newEnd }], others.map(toOccurrence), rangeSize(bridge.range)).filter(
+          (c) => c.reason === 'capacityExceeded',
+        );
+        if (conflicts.length > 0) {
+          throw schedulerErrors.spaceNeeded('the space is needed by another meeting in the extended time', conflicts.map((c) => ({ ...c, message: describeConflict(c, rangeSize(bridge.range)) })));
+        }
+        await s.meetings.update(id, occurrence, { endMs: newEnd }, this.clock.now());
+        await s.actions.schedule('end', id, occurrence, newEnd, this.clock.now());
+        return { meeting, newEnd };
+      }),
+    );
+    try {
+      await this.runner.markExtended(meeting);
+    } catch (error) {
+      await this.storage.transaction(async (s) => {
+        const now = this.clock.now();
+        const current = await s.meetings.get(id, occurrence);
+        if (current?.endMs !== newEnd || !isActive(current.state)) return;
+        await s.meetings.update(id, occurrence, { endMs: meeting.endMs }, now);
+        await s.actions.schedule('end', id, occurrence, Math.max(meeting.endMs, now), now);
+      });
+      if (error instanceof CmsError) throw fromCmsError(error);
+      throw error;
+    }
     return this.occurrenceView(await this.#meeting(id, occurrence), true);
   }
 
@@ -276,36 +295,37 @@ export class BookingService {
     return m;
   }
 
-  async #bridgeOf(bridgeId: string | null | undefined): Promise<ManagedBridge> {
-    if (bridgeId === null || bridgeId === undefined) throw schedulerErrors.bridgeNotConfigured('the meeting has no bridge');
-    const bridge = await this.storage.bridges.get(bridgeId);
-    if (!bridge) throw schedulerErrors.notFound('bridge', bridgeId);
-    return bridge;
-  }
 
-  async #pickBridge(requested: string | undefined): Promise<ManagedBridge> {
+  async #pickBridge(s: SchedulerStores, requested: string | undefined): Promise<ManagedBridge> {
     if (requested !== undefined) {
-      const bridge = await this.storage.bridges.get(requested);
+      const bridge = await s.bridges.get(requested);
       if (!bridge) throw schedulerErrors.validation([{ path: 'bridge', message: `bridge ${requested} does not exist` }]);
       if (!bridgeReady(bridge)) throw schedulerErrors.bridgeNotConfigured(`bridge ${requested} has no provisioned conference-ID range yet`);
       return bridge;
     }
-    const ready = (await this.storage.bridges.list()).find(bridgeReady);
+    const ready = (await s.bridges.list()).find(bridgeReady);
     if (!ready) throw schedulerErrors.bridgeNotConfigured('no managed bridge is ready for meetings (add one and set its domain and conference-ID range)');
     return ready;
   }
 
   /** Stores the series and (re)creates its not-yet-started meetings, refusing conflicts. */
   async #materialize(series: BookingSeries, isNew: boolean): Promise<void> {
+    await this.storage.transaction(async (s) => {
+      await s.bookings.lockChanges();
+      await this.#materializeLocked(s, series, isNew);
+    });
+  }
+
+  async #materializeLocked(s: SchedulerStores, series: BookingSeries, isNew: boolean): Promise<void> {
     const now = this.clock.now();
-    const bridge = await this.#pickBridge(series.bridge);
-    const existing = isNew ? [] : await this.storage.meetings.ofBooking(series.id);
+    const bridge = await this.#pickBridge(s, series.bridge);
+    const existing = isNew ? [] : await s.meetings.ofBooking(series.id);
     const keep = new Map(existing.filter((m) => m.state !== 'scheduled' && m.state !== 'cancelled').map((m) => [m.occurrence, m]));
     const occurrences = expandOccurrences({ ...series, bridge: bridge.id }, now, now + this.horizonMs).filter((o) => !keep.has(o.occurrence));
     if (occurrences.length > 0) {
       const from = Math.min(...occurrences.map((o) => o.startMs));
       const to = Math.max(...occurrences.map((o) => o.endMs));
-      const around = (await this.storage.meetings.overlapping(from, to)).filter((m) => m.bookingId !== series.id);
+      const around = (await s.meetings.overlapping(from, to)).filter((m) => m.bookingId !== series.id);
       const capacity = rangeSize(bridge.range) - bridge.missingSpaces.length;
       const conflicts: Conflict[] = [
         ...findConflicts(occurrences, around.filter((m) => m.bridgeId === bridge.id).map(toOccurrence), capacity).filter((c) => c.reason === 'capacityExceeded'),
@@ -315,43 +335,41 @@ export class BookingService {
         throw schedulerErrors.bookingConflict(conflicts.map((c) => ({ ...c, message: describeConflict(c, capacity) })));
       }
     }
-    await this.storage.transaction(async (s) => {
-      if (isNew) await s.bookings.insert(series, now);
-      else await s.bookings.update(series, now);
-      const wanted = new Set(occurrences.map((o) => o.occurrence));
-      for (const m of existing) {
-        if (m.state === 'scheduled' && !wanted.has(m.occurrence)) await this.#retire(s, m);
+    if (isNew) await s.bookings.insert(series, now);
+    else await s.bookings.update(series, now);
+    const wanted = new Set(occurrences.map((o) => o.occurrence));
+    for (const m of existing) {
+      if (m.state === 'scheduled' && !wanted.has(m.occurrence)) await this.#retire(s, m);
+    }
+    for (const o of occurrences) {
+      const old = existing.find((m) => m.occurrence === o.occurrence);
+      if (old) {
+        await s.actions.cancel(o.bookingId, o.occurrence);
+        await s.meetings.delete(o.bookingId, o.occurrence);
       }
-      for (const o of occurrences) {
-        const old = existing.find((m) => m.occurrence === o.occurrence);
-        if (old) {
-          await s.actions.cancel(o.bookingId, o.occurrence);
-          await s.meetings.delete(o.bookingId, o.occurrence);
-        }
-        await s.meetings.insert({
-          bookingId: o.bookingId,
-          occurrence: o.occurrence,
-          bridgeId: bridge.id,
-          startMs: o.startMs,
-          endMs: o.endMs,
-          title: o.title,
-          pin: o.pin ?? null,
-          participants: o.participants,
-          type: o.type,
-          state: 'scheduled',
-          spaceNumber: null,
-          coSpaceId: null,
-          callId: null,
-          secret: null,
-          endpoint: null,
-          spaceOpened: false,
-          callPosting: false,
-          error: null,
-          updatedMs: now,
-        });
-        await s.meetings.setDialOuts(o.bookingId, o.occurrence, o.participants.filter((p) => p.mode === 'dialOut'), now);
-        await s.actions.schedule('start', o.bookingId, o.occurrence, Math.max(o.startMs, now), now);
-      }
-    });
+      await s.meetings.insert({
+        bookingId: o.bookingId,
+        occurrence: o.occurrence,
+        bridgeId: bridge.id,
+        startMs: o.startMs,
+        endMs: o.endMs,
+        title: o.title,
+        pin: o.pin ?? null,
+        participants: o.participants,
+        type: o.type,
+        state: 'scheduled',
+        spaceNumber: null,
+        coSpaceId: null,
+        callId: null,
+        secret: null,
+        endpoint: null,
+        spaceOpened: false,
+        callPosting: false,
+        error: null,
+        updatedMs: now,
+      });
+      await s.meetings.setDialOuts(o.bookingId, o.occurrence, o.participants.filter((p) => p.mode === 'dialOut'), now);
+      await s.actions.schedule('start', o.bookingId, o.occurrence, Math.max(o.startMs, now), now);
+    }
   }
 }

@@ -1,6 +1,6 @@
 /** SQL for booking series (the whole BookingSeries is kept as JSON; organizer indexed for feeds). */
-import type { Kysely, Selectable } from 'kysely';
-import { fromFlag, toFlag } from '../../shared/database.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { fromFlag, toFlag, type DialectName } from '../../shared/database.ts';
 import type { BookingSeries } from '../bookings/types.ts';
 import type { BookingTable, SchedulerDatabase } from './schema.ts';
 
@@ -19,8 +19,24 @@ function toBooking(row: Selectable<BookingTable>): StoredBooking {
   };
 }
 
+/** The advisory lock key serialising booking changes across scheduler processes (any fixed number). */
+const BOOKING_CHANGES_LOCK = 0x5b_b0_0c;
+
 export class BookingStore {
-  constructor(private readonly db: Kysely<SchedulerDatabase>) {}
+  constructor(
+    private readonly db: Kysely<SchedulerDatabase>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  /**
+   * Inside a transaction: waits until no other transaction (of any scheduler process on this
+   * database) is changing bookings, and holds that until this one ends, so the conflict checks of
+   * two bookings made at once cannot both pass on the last free space. Postgres: a transaction-level
+   * advisory lock. SQLite: nothing to do (one process per file; the service serialises its changes).
+   */
+  async lockChanges(): Promise<void> {
+    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${BOOKING_CHANGES_LOCK})`.execute(this.db);
+  }
 
   async insert(series: BookingSeries, nowMs: number): Promise<void> {
     await this.db

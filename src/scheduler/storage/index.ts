@@ -24,7 +24,7 @@ export class SchedulerStores {
     readonly dialect: DialectName,
   ) {
     this.bridges = new BridgeStore(db);
-    this.bookings = new BookingStore(db);
+    this.bookings = new BookingStore(db, dialect);
     this.meetings = new MeetingStore(db);
     this.actions = new ActionStore(db, dialect);
     this.audit = new AuditStore(db);
