@@ -3,8 +3,8 @@
  * are kept (not forwarded) until it opens again. Tests use it to keep a request in flight for as long
  * as they need, deterministically, without touching the server behind it.
  */
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { ProxiedConnection } from './tcpProxy.ts';
+import { startTcpProxy } from './tcpProxy.ts';
 
 export interface TcpGate {
   readonly url: string;
@@ -16,35 +16,16 @@ export interface TcpGate {
 }
 
 export async function startTcpGate(target: string): Promise<TcpGate> {
-  const to = new URL(target);
   let closed = false;
-  const queue: Array<{ upstream: Socket; chunk: Buffer }> = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: to.hostname, port: Number(to.port) });
-    sockets.add(client);
-    sockets.add(upstream);
-    client.on('data', (chunk: Buffer) => {
-      if (closed) queue.push({ upstream, chunk });
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('close', end);
-    upstream.on('close', end);
-    client.on('error', end);
-    upstream.on('error', end);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const queue: Array<{ connection: ProxiedConnection; chunk: Buffer }> = [];
+  const proxy = await startTcpProxy(target, (connection) => ({
+    fromClient(chunk) {
+      if (closed) queue.push({ connection, chunk });
+      else connection.toServer(chunk);
+    },
+  }));
   return {
-    url: `${to.protocol}//127.0.0.1:${port}`,
+    url: proxy.url,
     get held() {
       return queue.length;
     },
@@ -53,12 +34,8 @@ export async function startTcpGate(target: string): Promise<TcpGate> {
     },
     open() {
       closed = false;
-      for (const { upstream, chunk } of queue.splice(0)) upstream.write(chunk);
+      for (const { connection, chunk } of queue.splice(0)) connection.toServer(chunk);
     },
-    async stop() {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
+    stop: () => proxy.stop(),
   };
 }
