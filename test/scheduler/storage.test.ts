@@ -99,6 +99,19 @@ forEachDialect('scheduler storage', (dialect) => {
     assert.equal(await storage.actions.nextDue(), T0);
   });
 
+  test('nextDue: the earliest pending due time, or the earliest strictly after an instant', async () => {
+    assert.equal(await storage.actions.nextDue(), undefined);
+    await storage.actions.schedule('start', 'a', 1, T0 + 500, T0);
+    await storage.actions.schedule('end', 'a', 1, T0 + 90_000, T0);
+    await storage.actions.schedule('start', 'b', 1, T0 - 100, T0);
+    assert.equal(await storage.actions.nextDue(), T0 - 100);
+    assert.equal(await storage.actions.nextDue(T0), T0 + 500);
+    assert.equal(await storage.actions.nextDue(T0 + 500), T0 + 90_000);
+    assert.equal(await storage.actions.nextDue(T0 + 90_000), undefined);
+    await storage.actions.cancel('a', 1, 'start');
+    assert.equal(await storage.actions.nextDue(T0), T0 + 90_000, 'only pending actions count');
+  });
+
   test('a claim takes at most its limit, the earliest due first, so other processes get the rest', async () => {
     for (let i = 0; i < 8; i++) await storage.actions.schedule('start', `m${i}`, 1, T0 + i, T0);
     const first = await storage.actions.claimDue('A', T0 + 100, 30_000, 3);

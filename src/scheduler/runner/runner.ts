@@ -26,7 +26,7 @@ import type { SchedulerStorage } from '../storage/index.ts';
 export interface RunnerOptions {
   /** This process's lease owner name (default: a new GUID). */
   readonly owner?: string;
-  /** How often due actions are looked for (default 250 ms). */
+  /** Longest sleep between two looks for due actions (default 250 ms); the runner wakes earlier, at the next action's due time. */
   readonly pollMs?: number;
   /** How long a claimed action stays ours without renewal (default 60 s). */
   readonly leaseMs?: number;
@@ -49,6 +49,13 @@ class RetryLater extends Error {
   ) {
     super(message);
   }
+}
+
+/** One claim of due actions: when it was made, what it launched, and whether it used every free slot. */
+interface Claim {
+  readonly atMs: number;
+  readonly launched: Promise<void>[];
+  readonly full: boolean;
 }
 
 const normalizeUri = (uri: string | undefined): string => (uri ?? '').trim().toLowerCase().replace(/^sips?:/, '');
@@ -112,33 +119,50 @@ export class Runner {
   async #tick(): Promise<void> {
     if (!this.#running || this.#ticking) return;
     this.#ticking = true;
+    let delay = this.#o.pollMs;
     try {
-      const launched = await this.#claimAndLaunch();
-      this.logger.trace({ launched: launched.length }, 'runner tick');
+      const claim = await this.#claimAndLaunch();
+      this.logger.trace({ launched: claim.launched.length }, 'runner tick');
+      delay = await this.#nextDelay(claim);
     } catch (error) {
       this.logger.error({ err: error }, 'runner tick failed');
     } finally {
       this.#ticking = false;
-      if (this.#isRunning()) this.#schedule(this.#o.pollMs);
+      if (this.#isRunning()) this.#schedule(delay);
     }
   }
 
-  async #claimAndLaunch(): Promise<Promise<void>[]> {
+  /**
+   * How long to sleep after a claim: until the next pending action falls due, at most `pollMs` (other
+   * processes may add actions). Waking at the due time, not on the next poll, is what keeps a start from
+   * being up to `pollMs` late. When the claim filled every free slot, more may be due already: the next
+   * poll looks again.
+   */
+  async #nextDelay(claim: Claim): Promise<number> {
+    if (claim.full) return this.#o.pollMs;
+    const next = await this.storage.actions.nextDue(claim.atMs);
+    if (next === undefined) return this.#o.pollMs;
+    return Math.min(this.#o.pollMs, Math.max(0, next - this.clock.now()));
+  }
+
+  async #claimAndLaunch(): Promise<Claim> {
+    const atMs = this.clock.now();
     const room = this.#o.concurrency - this.#inflight.size;
-    if (room <= 0) return [];
-    const actions = await this.storage.actions.claimDue(this.owner, this.clock.now(), this.#o.leaseMs, room);
-    return actions.map((action) => {
+    if (room <= 0) return { atMs, launched: [], full: true };
+    const actions = await this.storage.actions.claimDue(this.owner, atMs, this.#o.leaseMs, room);
+    const launched = actions.map((action) => {
       const p = this.#run(action).finally(() => this.#inflight.delete(p));
       this.#inflight.add(p);
       return p;
     });
+    return { atMs, launched, full: actions.length >= room };
   }
 
   /** Claims every due action and waits for them (tests and tools drive the runner with this). */
   async runDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const launched = await this.#claimAndLaunch();
+      const { launched } = await this.#claimAndLaunch();
       if (launched.length === 0) break;
       total += launched.length;
       await Promise.all(launched);
