@@ -1,6 +1,6 @@
 /**
  * Scheduler start-burst benchmark: N meetings (default 1,000) booked to start in the same minute, each
- * with 5 dial-out participants, run by a real scheduler (in this process, real clock, its runner polling
+ * with 5 dial-out participants, run by a real scheduler (in this process, real clock, its runner waking
  * as in production, SQLite) against a real bridge process (`switchboard bridge`, SQLite, the simulator's
  * endpoints answering every dial-out).
  *
@@ -10,7 +10,8 @@
  *    same run (autocannon GET /api/v1/system/status, keep-alive, BENCH_CONNECTIONS connections).
  *
  * BENCH_MEETINGS (default 1000), BENCH_DIAL_OUTS (default 5), BENCH_DURATION (ceiling run, seconds, default 5),
- * BENCH_CONNECTIONS (default 10), BENCH_CONCURRENCY (runner actions at once, default: the runner's).
+ * BENCH_CONNECTIONS (default 10), BENCH_CONCURRENCY (runner actions at once, default: the runner's),
+ * BENCH_START_CONCURRENCY (starts per bridge between space claim and POST /calls at once, default: the runner's).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ const DIAL_OUTS = Number(process.env['BENCH_DIAL_OUTS'] ?? 5);
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 const CONCURRENCY = process.env['BENCH_CONCURRENCY'] === undefined ? undefined : Number(process.env['BENCH_CONCURRENCY']);
+const START_CONCURRENCY = process.env['BENCH_START_CONCURRENCY'] === undefined ? undefined : Number(process.env['BENCH_START_CONCURRENCY']);
 const TARGET_MAX_SKEW_MS = 2000;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     credentials: SCHEDULER_USER,
     logger: createLogger({ name: 'scheduler', level: 'warn' }),
     secrets: new SecretBox(Buffer.alloc(32, 7)),
-    ...(CONCURRENCY === undefined ? {} : { runner: { concurrency: CONCURRENCY } }),
+    runner: { ...(CONCURRENCY === undefined ? {} : { concurrency: CONCURRENCY }), ...(START_CONCURRENCY === undefined ? {} : { startConcurrency: START_CONCURRENCY }) },
   });
   const sched = (method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
     call(`${scheduler.url}/api/v1${path}`, method, schedulerAuth, body === undefined ? undefined : JSON.stringify(body), 'application/json');

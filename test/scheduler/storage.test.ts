@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import type { ManagedBridge } from '../../src/scheduler/domain/bridge.ts';
+import type { Meeting } from '../../src/scheduler/domain/meeting.ts';
 import { SchedulerStorage } from '../../src/scheduler/storage/index.ts';
 import { forEachDialect, freshDatabase, type TestDatabase } from '../support/databases.ts';
 
@@ -99,6 +100,55 @@ forEachDialect('scheduler storage', (dialect) => {
     assert.equal(await storage.actions.nextDue(), T0);
   });
 
+  test('nextDue: the earliest pending due time, or the earliest strictly after an instant', async () => {
+    assert.equal(await storage.actions.nextDue(), undefined);
+    await storage.actions.schedule('start', 'a', 1, T0 + 500, T0);
+    await storage.actions.schedule('end', 'a', 1, T0 + 90_000, T0);
+    await storage.actions.schedule('start', 'b', 1, T0 - 100, T0);
+    assert.equal(await storage.actions.nextDue(), T0 - 100);
+    assert.equal(await storage.actions.nextDue(T0), T0 + 500);
+    assert.equal(await storage.actions.nextDue(T0 + 500), T0 + 90_000);
+    assert.equal(await storage.actions.nextDue(T0 + 90_000), undefined);
+    await storage.actions.cancel('a', 1, 'start');
+    assert.equal(await storage.actions.nextDue(T0), T0 + 90_000, 'only pending actions count');
+  });
+
+  test('getMany reads the meetings asked for, by booking and occurrence, across the 500-key chunks', async () => {
+    const meeting = (bookingId: string, occurrence: number): Meeting => ({
+      bookingId,
+      occurrence,
+      bridgeId: null,
+      startMs: T0,
+      endMs: T0 + 3_600_000,
+      title: `${bookingId}/${occurrence}`,
+      pin: null,
+      participants: [],
+      type: 'automatic',
+      state: 'scheduled',
+      spaceNumber: null,
+      coSpaceId: null,
+      callId: null,
+      secret: null,
+      endpoint: null,
+      spaceOpened: false,
+      callPosting: false,
+      error: null,
+      updatedMs: T0,
+    });
+    const ids = Array.from({ length: 600 }, (_, i) => `bk${i}`);
+    await storage.db
+      .insertInto('booking')
+      .values(ids.map((id) => ({ id, organizer: 'o@example.com', series: '{}', sequence: 0, cancelled: 0, created_ms: T0, updated_ms: T0 })))
+      .execute();
+    for (const id of ids) await storage.meetings.insert(meeting(id, 1));
+    for (const occurrence of [2, 3]) await storage.meetings.insert(meeting('bk7', occurrence));
+    const keys = [...ids.map((bookingId) => ({ bookingId, occurrence: 1 })), { bookingId: 'bk7', occurrence: 3 }, { bookingId: 'missing', occurrence: 1 }, { bookingId: 'bk8', occurrence: 2 }];
+    const got = await storage.meetings.getMany(keys);
+    assert.equal(got.length, 601, 'every existing key once; missing ones left out');
+    assert.deepEqual(got.filter((m) => m.bookingId === 'bk7').map((m) => m.occurrence).sort(), [1, 3], 'not occurrence 2, which was not asked for');
+    assert.deepEqual(await storage.meetings.getMany([]), []);
+  });
+
   test('a claim takes at most its limit, the earliest due first, so other processes get the rest', async () => {
     for (let i = 0; i < 8; i++) await storage.actions.schedule('start', `m${i}`, 1, T0 + i, T0);
     const first = await storage.actions.claimDue('A', T0 + 100, 30_000, 3);
@@ -137,8 +187,8 @@ forEachDialect('scheduler storage migrations', (dialect) => {
     const s1 = await SchedulerStorage.open(database.url);
     await s1.close();
     const s2 = await SchedulerStorage.open(database.url);
-    const rows = await s2.db.selectFrom('scheduler_migration' as never).selectAll().execute();
-    assert.equal(rows.length, 1);
+    const rows = (await s2.db.selectFrom('scheduler_migration' as never).selectAll().execute()) as Array<{ name: string }>;
+    assert.deepEqual(rows.map((r) => r.name).sort(), ['0001_initial', '0002_space_claim_indexes']);
     await s2.close();
   });
 });

@@ -24,7 +24,7 @@ export interface Meeting {
   readonly callId: string | null;
   readonly secret: string | null;
   readonly endpoint: Endpoint | null;
-  /** The opening PUT was sent (its answer may not have been recorded). */
+  /** The opening PUT was answered (recorded in the same write as `callPosting`, just before POST /calls). */
   readonly spaceOpened: boolean;
   /** POST /calls was about to be sent: on resume, look for an existing call before posting again. */
   readonly callPosting: boolean;

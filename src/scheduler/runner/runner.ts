@@ -8,30 +8,43 @@
  *   passcode cleared, secret regenerated), DELETE the call; the space is free again.
  *
  * Actions are claimed with leases, so several scheduler processes on one Postgres never run one twice.
- * Every step is recorded before and after its request, so a restart resumes without a second call or a
- * second dial-out. An unreachable bridge is retried with backoff; a meeting that has not opened its
- * space yet fails over to the bridge's alternate address; a meeting in progress is never moved.
+ * The runner wakes when the next action falls due (looking at least every `pollMs`). Every step is
+ * recorded before and after its request, so a restart resumes without a second call or a second
+ * dial-out. An unreachable bridge is retried with backoff; a meeting that has not opened its space yet
+ * fails over to the bridge's alternate address; a meeting in progress is never moved.
+ *
+ * A burst of starts (a thousand meetings at 10:00) is ordered per bridge by a StartGate: a few starts
+ * at a time run from the space claim to POST /calls, and the rest of each start (the trace's GETs, the
+ * dial-outs) and monitor passes wait until no start on that bridge is still before its call. Each
+ * meeting still sends the trace's sequence in the trace's order; only the interleaving across meetings
+ * changes. See docs/scheduler.md.
  */
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { CmsClient } from '../cms-client/client.ts';
 import type { CmsClients } from '../cms-client/pool.ts';
+import { AuditLog } from '../storage/auditLog.ts';
 import { cmsAuditEntry } from '../storage/auditStore.ts';
 import { spaceName, type ManagedBridge } from '../domain/bridge.ts';
 import { isFinished, meetingKey, openSpaceFields, type Action, type DialOut, type Endpoint, type Meeting } from '../domain/meeting.ts';
 import { CmsError } from '../errors.ts';
+import { StartGate } from './startGate.ts';
 import type { SchedulerStorage } from '../storage/index.ts';
 
 export interface RunnerOptions {
   /** This process's lease owner name (default: a new GUID). */
   readonly owner?: string;
-  /** How often due actions are looked for (default 250 ms). */
+  /** Longest sleep between two looks for due actions (default 250 ms); the runner wakes earlier, at the next action's due time. */
   readonly pollMs?: number;
   /** How long a claimed action stays ours without renewal (default 60 s). */
   readonly leaseMs?: number;
   /** Actions run at once by this process (default 1000: a whole start burst in flight at once; see BENCHMARKS.md). */
   readonly concurrency?: number;
+  /** Starts on one bridge running their steps from the space claim to POST /calls at once (default 16, the CMS client's connections per bridge; see StartGate). */
+  readonly startConcurrency?: number;
+  /** Longest a started meeting's checks and dial-outs, or a monitor pass, wait for other starts on the bridge to get their call (default 5 s). */
+  readonly startHoldMs?: number;
   /** Dial attempts per participant, first one included (default 3). */
   readonly maxDialAttempts?: number;
   /** How often a live meeting's call legs are checked for dropped dial-outs (default 15 s). */
@@ -51,12 +64,26 @@ class RetryLater extends Error {
   }
 }
 
+/** Bridges by id (read once per claim of actions). */
+type BridgeLookup = (id: string) => Promise<ManagedBridge | undefined>;
+
+/** One claim of due actions: when it was made, what it launched, and whether it used every free slot. */
+interface Claim {
+  readonly atMs: number;
+  readonly launched: Promise<void>[];
+  readonly full: boolean;
+}
+
 const normalizeUri = (uri: string | undefined): string => (uri ?? '').trim().toLowerCase().replace(/^sips?:/, '');
 
 export class Runner {
   readonly owner: string;
   readonly #o: Required<Omit<RunnerOptions, 'owner'>>;
   readonly #inflight = new Set<Promise<void>>();
+  /** Meetings' audit entries, written in groups (see AuditLog). */
+  readonly #audit: AuditLog;
+  /** Start priority per managed bridge (see StartGate). */
+  readonly #gates = new Map<string, StartGate>();
   /** Pre-start checks in flight, per bridge address (see #preflight). */
   readonly #preflights = new Map<string, Promise<void>>();
   #timer: TimerHandle | undefined;
@@ -71,10 +98,13 @@ export class Runner {
     options: RunnerOptions = {},
   ) {
     this.owner = options.owner ?? newGuid();
+    this.#audit = new AuditLog(storage.audit);
     this.#o = {
       pollMs: options.pollMs ?? 250,
       leaseMs: options.leaseMs ?? 60_000,
       concurrency: options.concurrency ?? 1000,
+      startConcurrency: options.startConcurrency ?? 16,
+      startHoldMs: options.startHoldMs ?? 5_000,
       maxDialAttempts: options.maxDialAttempts ?? 3,
       monitorIntervalMs: options.monitorIntervalMs ?? 15_000,
       retryBaseMs: options.retryBaseMs ?? 2_000,
@@ -112,33 +142,57 @@ export class Runner {
   async #tick(): Promise<void> {
     if (!this.#running || this.#ticking) return;
     this.#ticking = true;
+    let delay = this.#o.pollMs;
     try {
-      const launched = await this.#claimAndLaunch();
-      this.logger.trace({ launched: launched.length }, 'runner tick');
+      const claim = await this.#claimAndLaunch();
+      this.logger.trace({ launched: claim.launched.length }, 'runner tick');
+      delay = await this.#nextDelay(claim);
     } catch (error) {
       this.logger.error({ err: error }, 'runner tick failed');
     } finally {
       this.#ticking = false;
-      if (this.#isRunning()) this.#schedule(this.#o.pollMs);
+      if (this.#isRunning()) this.#schedule(delay);
     }
   }
 
-  async #claimAndLaunch(): Promise<Promise<void>[]> {
+  /**
+   * How long to sleep after a claim: until the next pending action falls due, at most `pollMs` (other
+   * processes may add actions). Waking at the due time, not on the next poll, is what keeps a start from
+   * being up to `pollMs` late. When the claim filled every free slot, more may be due already: the next
+   * poll looks again.
+   */
+  async #nextDelay(claim: Claim): Promise<number> {
+    if (claim.full) return this.#o.pollMs;
+    const next = await this.storage.actions.nextDue(claim.atMs);
+    if (next === undefined) return this.#o.pollMs;
+    return Math.min(this.#o.pollMs, Math.max(0, next - this.clock.now()));
+  }
+
+  async #claimAndLaunch(): Promise<Claim> {
+    const atMs = this.clock.now();
     const room = this.#o.concurrency - this.#inflight.size;
-    if (room <= 0) return [];
-    const actions = await this.storage.actions.claimDue(this.owner, this.clock.now(), this.#o.leaseMs, room);
-    return actions.map((action) => {
-      const p = this.#run(action).finally(() => this.#inflight.delete(p));
+    if (room <= 0) return { atMs, launched: [], full: true };
+    const actions = await this.storage.actions.claimDue(this.owner, atMs, this.#o.leaseMs, room);
+    if (actions.length === 0) return { atMs, launched: [], full: false };
+    // A burst of starts reads its meetings in one query and each bridge once, not once per action.
+    const meetings = new Map((await this.storage.meetings.getMany(actions)).map((m) => [meetingKey(m.bookingId, m.occurrence), m]));
+    const bridges = this.#bridgeLookup();
+    // Starts first: each registers with its bridge's StartGate before a monitor pass of the same claim
+    // asks the gate whether starts are pending.
+    const ordered = [...actions.filter((a) => a.kind === 'start'), ...actions.filter((a) => a.kind !== 'start')];
+    const launched = ordered.map((action) => {
+      const p = this.#run(action, meetings.get(meetingKey(action.bookingId, action.occurrence)), bridges).finally(() => this.#inflight.delete(p));
       this.#inflight.add(p);
       return p;
     });
+    return { atMs, launched, full: actions.length >= room };
   }
 
   /** Claims every due action and waits for them (tests and tools drive the runner with this). */
   async runDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const launched = await this.#claimAndLaunch();
+      const { launched } = await this.#claimAndLaunch();
       if (launched.length === 0) break;
       total += launched.length;
       await Promise.all(launched);
@@ -173,25 +227,24 @@ export class Runner {
     };
   }
 
-  async #run(action: Action): Promise<void> {
+  async #run(action: Action, meeting: Meeting | undefined, bridges: BridgeLookup): Promise<void> {
     const release = this.#keepLease(action);
     try {
-      await this.#runHeld(action);
+      await this.#runHeld(action, meeting, bridges);
     } finally {
       release();
     }
   }
 
-  async #runHeld(action: Action): Promise<void> {
-    const meeting = await this.storage.meetings.get(action.bookingId, action.occurrence);
+  async #runHeld(action: Action, meeting: Meeting | undefined, bridges: BridgeLookup): Promise<void> {
     try {
       if (!meeting) {
         await this.storage.actions.complete(action.id, this.owner);
         return;
       }
-      if (action.kind === 'start') await this.#start(action, meeting);
-      else if (action.kind === 'monitor') await this.#monitor(meeting);
-      else await this.#end(action, meeting);
+      if (action.kind === 'start') await this.#start(action, meeting, bridges);
+      else if (action.kind === 'monitor') await this.#monitor(meeting, bridges);
+      else await this.#end(action, meeting, bridges);
       await this.storage.actions.complete(action.id, this.owner);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -211,9 +264,22 @@ export class Runner {
     }
   }
 
-  async #bridge(meeting: Meeting): Promise<ManagedBridge> {
+  /** Bridges by id, each read once for the actions of one claim. */
+  #bridgeLookup(): BridgeLookup {
+    const read = new Map<string, Promise<ManagedBridge | undefined>>();
+    return (id) => {
+      let bridge = read.get(id);
+      if (!bridge) {
+        bridge = this.storage.bridges.get(id);
+        read.set(id, bridge);
+      }
+      return bridge;
+    };
+  }
+
+  async #bridge(meeting: Meeting, bridges: BridgeLookup = (id) => this.storage.bridges.get(id)): Promise<ManagedBridge> {
     if (meeting.bridgeId === null) throw new Error('the meeting has no bridge');
-    const bridge = await this.storage.bridges.get(meeting.bridgeId);
+    const bridge = await bridges(meeting.bridgeId);
     if (!bridge) throw new Error(`bridge ${meeting.bridgeId} no longer exists`);
     return bridge;
   }
@@ -221,12 +287,12 @@ export class Runner {
   /** The bridge's client for one endpoint, writing every exchange to the meeting's audit log. */
   meetingClient(bridge: ManagedBridge, endpoint: Endpoint, meeting: Pick<Meeting, 'bookingId' | 'occurrence'>): CmsClient | undefined {
     return this.clients.for(bridge, endpoint)?.withObserver((e) =>
-      this.storage.audit.append(cmsAuditEntry(e, { bookingId: meeting.bookingId, occurrence: meeting.occurrence, bridgeId: bridge.id })),
+      this.#audit.append(cmsAuditEntry(e, { bookingId: meeting.bookingId, occurrence: meeting.occurrence, bridgeId: bridge.id })),
     );
   }
 
   async #note(meeting: Pick<Meeting, 'bookingId' | 'occurrence' | 'bridgeId'>, text: string): Promise<void> {
-    await this.storage.audit.append({
+    await this.#audit.append({
       bookingId: meeting.bookingId,
       occurrence: meeting.occurrence,
       bridgeId: meeting.bridgeId,
@@ -257,55 +323,25 @@ export class Runner {
 
   // ---- start ----
 
-  async #start(action: Action, initial: Meeting): Promise<void> {
+  async #start(action: Action, initial: Meeting, bridges: BridgeLookup): Promise<void> {
     let meeting = initial;
     if (isFinished(meeting.state) || meeting.state === 'live') return;
     if (this.clock.now() >= meeting.endMs) throw new Error('the meeting ended before it could be started');
-    const bridge = await this.#bridge(meeting);
-    let endpoint: Endpoint = meeting.endpoint ?? 'primary';
-    let client = this.#client(bridge, endpoint, meeting);
+    const bridge = await this.#bridge(meeting, bridges);
+    const gate = this.#gate(bridge.id);
 
-    let sharedChecks = false;
-    if (!meeting.spaceOpened) {
-      try {
-        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
-      } catch (error) {
-        if (!(error instanceof CmsError && error.unreachable)) throw error;
-        if (endpoint !== 'primary' || !bridge.alternate) throw error;
-        await this.#note(meeting, `${bridge.address} unreachable (${error.message}); this meeting has not started, so it fails over to the alternate ${bridge.alternate.address}`);
-        endpoint = 'alternate';
-        client = this.#client(bridge, endpoint, meeting);
-        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
-      }
-      const space = await this.storage.bridges.claimLowestFree(bridge.id, meetingKey(meeting.bookingId, meeting.occurrence));
-      if (!space?.coSpaceId) throw new Error('no free space in the conference-ID range');
-      meeting = await this.#update(meeting, {
-        state: 'starting',
-        spaceNumber: space.number,
-        coSpaceId: space.coSpaceId,
-        endpoint,
-        secret: meeting.secret ?? newGuid(),
-      });
-      await client.updateCoSpace(space.coSpaceId, openSpaceFields(meeting, meeting.secret ?? ''));
-      meeting = await this.#update(meeting, { spaceOpened: true });
-    }
-    const coSpaceId = meeting.coSpaceId;
-    if (coSpaceId === null) throw new Error('the meeting has no space');
-
+    let posted: { sharedChecks: boolean } | undefined;
     if (meeting.callId === null) {
-      let callId: string | undefined;
-      if (meeting.callPosting) {
-        // We may have posted the call before a restart: look for it on the bridge first.
-        callId = await this.#existingCall(client, coSpaceId);
-        if (callId !== undefined) await this.#note(meeting, `resumed: found call ${callId} already on the space; not posting another`);
-      }
-      if (callId === undefined) {
-        meeting = await this.#update(meeting, { callPosting: true });
-        callId = await client.createCall(coSpaceId);
-      }
-      meeting = await this.#update(meeting, { callId, callPosting: false });
+      const called = await gate.beforeCall(() => this.#openAndCall(bridge, gate, meeting));
+      meeting = called.meeting;
+      posted = { sharedChecks: called.sharedChecks };
+    }
+    // The rest waits while other starts on this bridge are still before their call (see StartGate).
+    await gate.quiet();
+    const client = this.#client(bridge, meeting.endpoint ?? 'primary', meeting);
+    if (posted) {
       // Noted after the call is up, off the path that decides when it starts.
-      if (sharedChecks) await this.#note(meeting, 'connectivity checks (status, participants, coSpaces) shared with meetings starting at the same moment');
+      if (posted.sharedChecks) await this.#note(meeting, 'connectivity checks (status, participants, coSpaces) shared with meetings starting at the same moment');
       await client.systemStatus();
       await client.coSpacesPage();
       await client.callsPage();
@@ -325,6 +361,71 @@ export class Runner {
       await this.storage.actions.schedule('monitor', meeting.bookingId, meeting.occurrence, now + this.#o.monitorIntervalMs, now);
     }
     this.logger.info({ booking: meeting.bookingId, occurrence: meeting.occurrence, space: meeting.spaceNumber, call: callId, endpoint: meeting.endpoint, attempt: action.attempts }, 'meeting started');
+  }
+
+  /**
+   * A start's steps up to its call: the pre-start checks (shared in a burst), the space claimed and
+   * PUT open, POST /calls. Each step is recorded before and after its request (resume without a second
+   * call); the steps after the checks run in one of the bridge's start slots.
+   */
+  async #openAndCall(bridge: ManagedBridge, gate: StartGate, initial: Meeting): Promise<{ meeting: Meeting; sharedChecks: boolean }> {
+    let meeting = initial;
+    let endpoint: Endpoint = meeting.endpoint ?? 'primary';
+    let client = this.#client(bridge, endpoint, meeting);
+    let sharedChecks = false;
+    if (!meeting.spaceOpened) {
+      try {
+        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
+      } catch (error) {
+        if (!(error instanceof CmsError && error.unreachable)) throw error;
+        if (endpoint !== 'primary' || !bridge.alternate) throw error;
+        await this.#note(meeting, `${bridge.address} unreachable (${error.message}); this meeting has not started, so it fails over to the alternate ${bridge.alternate.address}`);
+        endpoint = 'alternate';
+        client = this.#client(bridge, endpoint, meeting);
+        sharedChecks = await this.#preflight(bridge.id, endpoint, client);
+      }
+    }
+    // Recorded by an earlier attempt that may have sent POST /calls before it stopped.
+    const mayHavePosted = meeting.callPosting;
+    return gate.slot(async () => {
+      if (!meeting.spaceOpened) {
+        const space = await this.storage.bridges.claimLowestFree(bridge.id, meetingKey(meeting.bookingId, meeting.occurrence));
+        if (!space?.coSpaceId) throw new Error('no free space in the conference-ID range');
+        meeting = await this.#update(meeting, {
+          state: 'starting',
+          spaceNumber: space.number,
+          coSpaceId: space.coSpaceId,
+          endpoint,
+          secret: meeting.secret ?? newGuid(),
+        });
+        await client.updateCoSpace(space.coSpaceId, openSpaceFields(meeting, meeting.secret ?? ''));
+        // One write records both: the space is open, and POST /calls is about to be sent.
+        meeting = await this.#update(meeting, { spaceOpened: true, callPosting: true });
+      }
+      const coSpaceId = meeting.coSpaceId;
+      if (coSpaceId === null) throw new Error('the meeting has no space');
+      let callId: string | undefined;
+      if (mayHavePosted) {
+        // We may have posted the call before a restart: look for it on the bridge first.
+        callId = await this.#existingCall(client, coSpaceId);
+        if (callId !== undefined) await this.#note(meeting, `resumed: found call ${callId} already on the space; not posting another`);
+      }
+      if (callId === undefined) {
+        if (!meeting.callPosting) meeting = await this.#update(meeting, { callPosting: true });
+        callId = await client.createCall(coSpaceId);
+      }
+      meeting = await this.#update(meeting, { callId, callPosting: false });
+      return { meeting, sharedChecks };
+    });
+  }
+
+  #gate(bridgeId: string): StartGate {
+    let gate = this.#gates.get(bridgeId);
+    if (!gate) {
+      gate = new StartGate(this.clock, { concurrency: this.#o.startConcurrency, maxHoldMs: this.#o.startHoldMs });
+      this.#gates.set(bridgeId, gate);
+    }
+    return gate;
   }
 
   #client(bridge: ManagedBridge, endpoint: Endpoint, meeting: Meeting): CmsClient {
@@ -399,11 +500,12 @@ export class Runner {
 
   // ---- monitor ----
 
-  async #monitor(meeting: Meeting): Promise<void> {
+  async #monitor(meeting: Meeting, bridges: BridgeLookup): Promise<void> {
     if (meeting.state !== 'live' || meeting.callId === null || meeting.endpoint === null) return;
     const now = this.clock.now();
     if (now >= meeting.endMs) return;
-    const bridge = await this.#bridge(meeting);
+    const bridge = await this.#bridge(meeting, bridges);
+    await this.#gate(bridge.id).quiet();
     const client = this.#client(bridge, meeting.endpoint, meeting);
     try {
       const legs = await client.callLegsOf(meeting.callId);
@@ -432,7 +534,7 @@ export class Runner {
 
   // ---- end ----
 
-  async #end(action: Action, initial: Meeting): Promise<void> {
+  async #end(action: Action, initial: Meeting, bridges: BridgeLookup): Promise<void> {
     let meeting = initial;
     if (isFinished(meeting.state)) return;
     const key = meetingKey(meeting.bookingId, meeting.occurrence);
@@ -446,7 +548,7 @@ export class Runner {
       await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { state: meeting.state === 'scheduled' ? 'cancelled' : 'ended' }, this.clock.now());
       return;
     }
-    const bridge = await this.#bridge(meeting);
+    const bridge = await this.#bridge(meeting, bridges);
     const client = this.#client(bridge, meeting.endpoint, meeting);
     await client.systemStatus();
     await client.coSpacesPage();

@@ -131,13 +131,18 @@ export class ActionStore {
     return rows.map(toAction);
   }
 
-  /** Earliest due time of any pending action (the runner sleeps until then). */
-  async nextDue(): Promise<number | undefined> {
-    const row = await this.db
+  /**
+   * Earliest due time of any pending action, or of those due strictly after `afterMs` (the runner wakes
+   * then: actions due at or before its last claim were either taken or are leased by another process).
+   * One look-up in the (state, due_ms) index.
+   */
+  async nextDue(afterMs?: number): Promise<number | undefined> {
+    let q = this.db
       .selectFrom('action')
       .select((eb) => eb.fn.min<number | null>('due_ms').as('due'))
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
+      .where('state', '=', 'pending');
+    if (afterMs !== undefined) q = q.where('due_ms', '>', afterMs);
+    const row = await q.executeTakeFirst();
     return row?.due ?? undefined;
   }
 }

@@ -1,5 +1,5 @@
 /** SQL for the audit log: every CMS request/response a meeting (or a bridge operation) caused, and notes. */
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { CmsExchange } from '../cms-client/client.ts';
 import type { AuditTable, SchedulerDatabase } from './schema.ts';
 
@@ -64,29 +64,36 @@ function toEntry(row: Selectable<AuditTable>): StoredAuditEntry {
   };
 }
 
+function toRow(e: AuditEntry): Insertable<AuditTable> {
+  return {
+    booking_id: e.bookingId,
+    occurrence: e.occurrence,
+    bridge_id: e.bridgeId,
+    at_ms: e.atMs,
+    kind: e.kind,
+    method: e.method ?? null,
+    path: e.path ?? null,
+    fields: e.fields === undefined ? null : JSON.stringify(e.fields),
+    attempt: e.attempt ?? null,
+    status: e.status ?? null,
+    location: e.location ?? null,
+    body: e.body ?? null,
+    error: e.error ?? null,
+    duration_ms: e.durationMs ?? null,
+  };
+}
+
 export class AuditStore {
   constructor(private readonly db: Kysely<SchedulerDatabase>) {}
 
   async append(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit')
-      .values({
-        booking_id: e.bookingId,
-        occurrence: e.occurrence,
-        bridge_id: e.bridgeId,
-        at_ms: e.atMs,
-        kind: e.kind,
-        method: e.method ?? null,
-        path: e.path ?? null,
-        fields: e.fields === undefined ? null : JSON.stringify(e.fields),
-        attempt: e.attempt ?? null,
-        status: e.status ?? null,
-        location: e.location ?? null,
-        body: e.body ?? null,
-        error: e.error ?? null,
-        duration_ms: e.durationMs ?? null,
-      })
-      .execute();
+    await this.db.insertInto('audit').values(toRow(e)).execute();
+  }
+
+  /** Several entries in one statement, in order (their seq ascending in the order given). */
+  async appendMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.insertInto('audit').values(entries.map(toRow)).execute();
   }
 
   async ofMeeting(bookingId: string, occurrence?: number): Promise<StoredAuditEntry[]> {

@@ -125,6 +125,21 @@ export class MeetingStore {
     return row ? toMeeting(row) : undefined;
   }
 
+  /** Several meetings by key, in one query per 500 keys (a burst of starts reads them at once); missing ones are left out. */
+  async getMany(keys: ReadonlyArray<{ bookingId: string; occurrence: number }>): Promise<Meeting[]> {
+    const out: Meeting[] = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const rows = await this.db
+        .selectFrom('meeting')
+        .selectAll()
+        .where((eb) => eb(eb.refTuple('booking_id', 'occurrence'), 'in', chunk.map((k) => eb.tuple(k.bookingId, k.occurrence))))
+        .execute();
+      out.push(...rows.map(toMeeting));
+    }
+    return out;
+  }
+
   async ofBooking(bookingId: string): Promise<Meeting[]> {
     const rows = await this.db.selectFrom('meeting').selectAll().where('booking_id', '=', bookingId).orderBy('occurrence').execute();
     return rows.map(toMeeting);
