@@ -261,6 +261,31 @@ forEachDialect('scheduler end to end', (dialect) => {
     assert.match(calls.text, /total="1"/);
   });
 
+  test('a start that fails for good after its space was claimed still closes the space (its PUT may have gone out unrecorded)', async (t) => {
+    if (!(await world(t))) return;
+    await addAndProvision();
+    const id = await book('Never recorded', '10:00', '10:30', []);
+    await at(T(10));
+    const opened = (await s.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    assert.equal(opened.state, 'live');
+    // The crash window as the database saw it: the space claimed and the opening PUT sent, its answer
+    // never recorded; no call. The restarted start then cannot run any more (the meeting is over).
+    const storage = s.scheduler.storage;
+    await http('DELETE', `${b.bridge.url}/api/v1/calls/${opened.call as string}`, { auth: API_USER });
+    await storage.meetings.update(id, 1, { state: 'starting', spaceOpened: false, callPosting: false, callId: null }, clock.now());
+    await storage.actions.cancel(id, 1);
+    await storage.actions.schedule('start', id, 1, T(10, 30), clock.now());
+    const mark = b.trace.length;
+    await at(T(10, 30));
+    await at(T(10, 30) + 1_000);
+    assert.ok(since(mark).includes('PUT /api/v1/cospaces/<id>'), since(mark).join('\n'));
+    const space = await http('GET', `${b.bridge.url}/api/v1/coSpaces/${opened.space.coSpace as string}`, { auth: API_USER });
+    assert.match(space.text, /<name>TMS_Scheduled_Meeting_1<\/name>/);
+    assert.match(space.text, /<nonMemberAccess>false<\/nonMemberAccess>/);
+    const view = (await s.api('GET', `/bookings/${id}/occurrences/1`)).json;
+    assert.equal(view.state, 'ended');
+  });
+
   test('primary down at start: a meeting not yet started fails over to the alternate; every attempt is recorded', async (t) => {
     if (!(await world(t))) return;
     // A second call bridge of the same cluster (same database), discovered through /callBridges.

@@ -310,8 +310,9 @@ export class Runner {
   async #failMeeting(meeting: Meeting, error: string): Promise<void> {
     const current = (await this.storage.meetings.get(meeting.bookingId, meeting.occurrence)) ?? meeting;
     if (isFinished(current.state)) return;
-    if (current.spaceOpened || current.callId !== null) {
-      // Something is open on the bridge: let the end action close it, now.
+    if (current.spaceOpened || current.callId !== null || (current.coSpaceId !== null && current.endpoint !== null)) {
+      // Something is, or may be, open on the bridge (a space was claimed, so its opening PUT may have
+      // been answered without being recorded): let the end action close it, now.
       await this.storage.meetings.update(meeting.bookingId, meeting.occurrence, { error }, this.clock.now());
       await this.storage.actions.schedule('end', meeting.bookingId, meeting.occurrence, this.clock.now(), this.clock.now());
       return;
