@@ -12,7 +12,7 @@ import type { RunnerOptions } from '../../src/scheduler/runner/runner.ts';
 import { API_USER } from '../support/bridge.ts';
 import { forEachDialect, freshDatabase } from '../support/databases.ts';
 import { http } from '../support/http.ts';
-import { bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge, type TraceLine } from '../support/scheduler.ts';
+import { driveClock, bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge, type TraceLine } from '../support/scheduler.ts';
 
 const T = (h: number, m = 0, s = 0): number => Date.UTC(2026, 0, 5, h, m, s);
 const KEY = randomBytes(32);
@@ -57,17 +57,7 @@ forEachDialect('scheduler: a burst of starts on one bridge', (dialect) => {
     return { clock, s, b };
   }
 
-  async function drive<R>(clock: FakeClock, pending: Promise<R>): Promise<R> {
-    const state = { done: false };
-    const settled = pending.finally(() => {
-      state.done = true;
-    });
-    for (let i = 0; i < 2000 && !state.done; i++) {
-      await clock.advance(250);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    return settled;
-  }
+  const drive = driveClock;
 
   async function book(w: World, title: string, start: string, end: string, dialOuts: string[]): Promise<string> {
     const res = await w.s.api('POST', '/bookings', {

@@ -11,7 +11,7 @@ import type { EndpointBehaviour } from '../../src/bridge/engine/endpoints.ts';
 import { API_USER } from '../support/bridge.ts';
 import { forEachDialect, freshDatabase, type TestDatabase } from '../support/databases.ts';
 import { http } from '../support/http.ts';
-import { bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge, type TraceLine } from '../support/scheduler.ts';
+import { driveClock, bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge, type TraceLine } from '../support/scheduler.ts';
 
 const T = (h: number, m = 0): number => Date.UTC(2026, 0, 5, h, m, 0); // Europe/London = UTC in January
 const KEY = randomBytes(32);
@@ -48,18 +48,7 @@ forEachDialect('scheduler end to end', (dialect) => {
     return missing.length === 0;
   }
 
-  async function drive<R>(pending: Promise<R>): Promise<R> {
-    const state = { done: false };
-    const settled = pending.finally(() => {
-      state.done = true;
-    });
-    // Real I/O (Postgres) needs real time between the fake clock's steps.
-    for (let i = 0; i < 2000 && !state.done; i++) {
-      await clock.advance(250);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    return settled;
-  }
+  const drive = <R>(pending: Promise<R>): Promise<R> => driveClock(clock, pending);
 
   async function addAndProvision(): Promise<string> {
     b.trace.length = 0;

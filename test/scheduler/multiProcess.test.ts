@@ -14,7 +14,7 @@ import { API_USER } from '../support/bridge.ts';
 import { freshDatabase, postgresProblem } from '../support/databases.ts';
 import { startTcpGate, type TcpGate } from '../support/gate.ts';
 import { http } from '../support/http.ts';
-import { bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge } from '../support/scheduler.ts';
+import { driveClock, bridgeCapabilities, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge } from '../support/scheduler.ts';
 
 const T = (h: number, m = 0): number => Date.UTC(2026, 0, 5, h, m, 0);
 const KEY = randomBytes(32);
@@ -66,17 +66,7 @@ async function world(t: TestContext, options: { leaseMs?: number; gate?: boolean
   return { clock, bridge, a, b, gate };
 }
 
-async function drive<R>(clock: FakeClock, pending: Promise<R>): Promise<R> {
-  const state = { done: false };
-  const settled = pending.finally(() => {
-    state.done = true;
-  });
-  for (let i = 0; i < 2000 && !state.done; i++) {
-    await clock.advance(250);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return settled;
-}
+const drive = driveClock;
 
 /** Both runners at once, as two processes polling the same table would. */
 async function bothRun(w: World, instant: number): Promise<{ a: number; b: number }> {

@@ -130,3 +130,19 @@ export async function bridgeCapabilities(url: string): Promise<string[]> {
   }
   return missing;
 }
+
+/**
+ * Moves a fake clock in 250 ms steps, with a little real time between them for real I/O, until
+ * `pending` settles (a bridge's bulk sync and the scheduler's polling both run on that clock).
+ */
+export async function driveClock<R>(clock: FakeClock, pending: Promise<R>): Promise<R> {
+  const state = { done: false };
+  const settled = pending.finally(() => {
+    state.done = true;
+  });
+  for (let i = 0; i < 2000 && !state.done; i++) {
+    await clock.advance(250);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return settled;
+}

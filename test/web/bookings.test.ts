@@ -13,7 +13,7 @@ import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER } from '../support/bridge.ts';
 import { freshDatabase, type TestDatabase } from '../support/databases.ts';
 import { http } from '../support/http.ts';
-import { startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge } from '../support/scheduler.ts';
+import { driveClock, startTestScheduler, startTracedBridge, type TestScheduler, type TracedBridge } from '../support/scheduler.ts';
 import { startTestWeb, WebClient, type TestWeb } from '../support/web.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 58, 0);
@@ -26,17 +26,7 @@ describe('Bookings pages on the scheduler', () => {
   let web: TestWeb;
   let client: WebClient;
 
-  async function drive<R>(pending: Promise<R>): Promise<R> {
-    const state = { done: false };
-    const settled = pending.finally(() => {
-      state.done = true;
-    });
-    for (let i = 0; i < 2000 && !state.done; i++) {
-      await clock.advance(250);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    return settled;
-  }
+  const drive = <R>(pending: Promise<R>): Promise<R> => driveClock(clock, pending);
 
   async function at(instant: number): Promise<void> {
     await clock.advanceTo(instant);
