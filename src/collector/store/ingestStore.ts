@@ -18,7 +18,7 @@ import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
 import { callFromTable, callToTable, legFromTable, legToTable } from './rows.ts';
-import type { CallLegTable, CallTable, CdrRecordTable, CollectorDb, MediaSessionTable } from './schema.ts';
+import type { CallLegTable, CallTable, CdrRecordTable, CdrSessionTable, CollectorDb, MediaSessionTable } from './schema.ts';
 
 export interface RecordInput {
   readonly type: string;
@@ -58,20 +58,8 @@ interface Candidate {
   readonly record: RecordInput;
 }
 
-interface SessionTally {
-  session: string;
-  callBridge: string | null;
-  source: string | null;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  posts: number;
-  records: number;
-  correlatedRecords: number;
-  duplicates: number;
-  declaredMissing: number;
-  minCorrelator: number | null;
-  maxCorrelator: number | null;
-}
+/** A group's additions to one session's counters (the row is upserted by adding them). */
+type SessionTally = CdrSessionTable;
 
 interface Work {
   readonly kind: ObjectKind;

@@ -3,6 +3,9 @@
  * columns of storage/migrations). Booleans are 0/1 integers on both dialects.
  */
 import type { Generated } from 'kysely';
+import type { CallRow } from '../model/call.ts';
+import type { CallLegRow } from '../model/callLeg.ts';
+import type { MediaSessionRow } from '../model/media.ts';
 
 export interface CdrRecordTable {
   seq: Generated<number>;
@@ -37,114 +40,17 @@ export interface CdrSessionTable {
   maxCorrelator: number | null;
 }
 
-type Flag = number | null;
+/**
+ * A model row as stored: booleans become 0/1 integers (nullable ones stay nullable), everything else
+ * is kept, so a column added to the model is a column of its table (the migration adds it).
+ */
+export type StoredRow<Row> = {
+  [K in keyof Row]: [Row[K]] extends [boolean] ? number : [Row[K]] extends [boolean | null] ? number | null : Row[K];
+};
 
-export interface CallTable {
-  id: string;
-  callBridge: string | null;
-  session: string;
-  name: string | null;
-  coSpace: string | null;
-  ownerName: string | null;
-  tenant: string | null;
-  cdrTag: string | null;
-  callType: string | null;
-  callCorrelator: string | null;
-  coSpaceMetaDataConfigured: Flag;
-  startMs: number | null;
-  endMs: number | null;
-  beginMs: number;
-  callLegsCompleted: number | null;
-  callLegsMaxActive: number | null;
-  durationSeconds: number | null;
-  endpointRecorded: Flag;
-  meetingKey: string;
-  hasStart: number;
-  hasEnd: number;
-}
-
-export interface CallLegTable {
-  id: string;
-  callId: string | null;
-  callBridge: string | null;
-  session: string;
-  displayName: string | null;
-  localAddress: string | null;
-  remoteAddress: string | null;
-  remoteParty: string | null;
-  cdrTag: string | null;
-  guestConnection: Flag;
-  recording: Flag;
-  streaming: Flag;
-  legType: string | null;
-  subType: string | null;
-  lyncSubType: string | null;
-  direction: string | null;
-  ownerId: string | null;
-  sipCallId: string | null;
-  groupId: string | null;
-  replacesSipCallId: string | null;
-  canMove: Flag;
-  movedCallLeg: string | null;
-  movedCallLegCallBridge: string | null;
-  confirmationStatus: string | null;
-  state: string | null;
-  inIvr: Flag;
-  deactivated: Flag;
-  startMs: number | null;
-  connectedMs: number | null;
-  endMs: number | null;
-  beginMs: number;
-  reason: string | null;
-  remoteTeardown: Flag;
-  reasonDetails: string | null;
-  encryptedMedia: Flag;
-  unencryptedMedia: Flag;
-  durationSeconds: number | null;
-  activatedDuration: number | null;
-  mainVideoViewerPct: number | null;
-  mainVideoContributorPct: number | null;
-  presentationViewerPct: number | null;
-  presentationContributorPct: number | null;
-  multistreamVideoPct: number | null;
-  maxScreens: number | null;
-  alarms: string | null;
-  alarmCount: number;
-  packetLossAlarmPct: number | null;
-  rxAudioCodec: string | null;
-  txAudioCodec: string | null;
-  rxVideoCodec: string | null;
-  txVideoCodec: string | null;
-  rxVideoWidth: number | null;
-  rxVideoHeight: number | null;
-  txVideoWidth: number | null;
-  txVideoHeight: number | null;
-  rxAudioLossDuration: number | null;
-  rxAudioLossDensity: number | null;
-  rxAudioGapDuration: number | null;
-  rxAudioGapDensity: number | null;
-  rxVideoLossDuration: number | null;
-  rxVideoLossDensity: number | null;
-  rxVideoGapDuration: number | null;
-  rxVideoGapDensity: number | null;
-  updateCount: number;
-  hasStart: number;
-  hasEnd: number;
-  lastOrder: number;
-}
-
-export interface MediaSessionTable {
-  id: string;
-  kind: 'recording' | 'streaming';
-  callBridge: string | null;
-  session: string;
-  callId: string | null;
-  callLegId: string | null;
-  path: string | null;
-  uri: string | null;
-  startMs: number | null;
-  endMs: number | null;
-}
+export type CallTable = StoredRow<CallRow>;
+export type CallLegTable = StoredRow<CallLegRow>;
+export type MediaSessionTable = MediaSessionRow;
 
 export interface CollectorDb {
   cdrRecord: CdrRecordTable;
