@@ -14,26 +14,24 @@ export interface TimeRange {
   readonly to?: number | undefined;
 }
 
-export interface CallFilter extends TimeRange {
+/** What calls and call legs can both be filtered by. */
+interface SharedFilter extends TimeRange {
   readonly coSpace?: string | undefined;
   readonly callBridge?: string | undefined;
   readonly tenant?: string | undefined;
   readonly cdrTag?: string | undefined;
-  /** Calls with a leg to/from this remote party. */
+  /** Calls: with a leg to/from this remote party. */
   readonly remoteParty?: string | undefined;
-  /** Calls with a leg that ended for this reason. */
+  /** Calls: with a leg that ended for this reason. */
   readonly reason?: string | undefined;
+}
+
+export interface CallFilter extends SharedFilter {
   readonly meetingKey?: string | undefined;
 }
 
-export interface CallLegFilter extends TimeRange {
+export interface CallLegFilter extends SharedFilter {
   readonly callId?: string | undefined;
-  readonly coSpace?: string | undefined;
-  readonly callBridge?: string | undefined;
-  readonly tenant?: string | undefined;
-  readonly cdrTag?: string | undefined;
-  readonly remoteParty?: string | undefined;
-  readonly reason?: string | undefined;
   /** Only legs that saw an alarm or lost packets. */
   readonly poorQuality?: boolean | undefined;
 }
