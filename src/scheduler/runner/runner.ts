@@ -188,12 +188,20 @@ export class Runner {
     return { atMs, launched, full: actions.length >= room };
   }
 
-  /** Claims every due action and waits for them (tests and tools drive the runner with this). */
+  /**
+   * Claims every due action and waits for them, and for any action this runner's own ticks already
+   * had in flight, so that everything due is done when it resolves (tests and tools drive the runner
+   * with this). Returns how many actions it launched itself.
+   */
   async runDue(): Promise<number> {
     let total = 0;
     for (;;) {
       const { launched } = await this.#claimAndLaunch();
-      if (launched.length === 0) break;
+      if (launched.length === 0) {
+        if (this.#inflight.size === 0) break;
+        await Promise.allSettled([...this.#inflight]);
+        continue;
+      }
       total += launched.length;
       await Promise.all(launched);
     }
