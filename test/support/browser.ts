@@ -62,3 +62,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Logs in through the login page as the first-run `admin` of `switchboard up`, and waits for the overview. */
+export async function logInAsFirstRunAdmin(page: Page, system: { readonly webUrl: string; readonly firstAdminPassword: string | undefined }): Promise<void> {
+  await page.goto(system.webUrl);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(system.firstAdminPassword ?? '');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${system.webUrl}/`);
+}

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startSystem, type RunningSystem } from '../../src/up.ts';
-import { browserProblem, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
+import { browserProblem, launchBrowser, logInAsFirstRunAdmin, screenshot, type TestBrowser } from '../support/browser.ts';
 
 const skip = browserProblem();
 const TITLE = 'Quarterly review';
@@ -65,11 +65,7 @@ describe('a booked meeting from form to report, in Chromium', { skip }, () => {
   });
 
   test('log in and book a meeting starting in a minute with two dial-outs', async () => {
-    await page.goto(system.webUrl);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(system.firstAdminPassword ?? '');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${system.webUrl}/`);
+    await logInAsFirstRunAdmin(page, system);
 
     const start = DateTime.fromMillis(clock.now(), { zone: 'UTC' }).startOf('minute').plus({ minutes: 1 });
     startMs = start.toMillis();

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
 import { startSystem, type RunningSystem } from '../../src/up.ts';
-import { browserProblem, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
+import { browserProblem, launchBrowser, logInAsFirstRunAdmin, screenshot, type TestBrowser } from '../support/browser.ts';
 
 const skip = browserProblem();
 
@@ -34,11 +34,7 @@ describe('the whole system in Chromium', { skip }, () => {
   });
 
   test('log in as the first-run admin', async () => {
-    await page.goto(system.webUrl);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(system.firstAdminPassword ?? '');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${system.webUrl}/`);
+    await logInAsFirstRunAdmin(page, system);
     assert.equal(await page.locator('h1').textContent(), 'Overview');
     await screenshot(page, 'overview');
   });
