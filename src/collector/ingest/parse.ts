@@ -187,18 +187,18 @@ export function readPost(xml: string, full = false): ScannedPost | undefined {
 /**
  * Parses one post. Throws a CollectorError (400) when nothing of it may be stored. Plain posts are
  * checked and read by the scanner in one pass; any other post is checked by fast-xml-parser's
- * validator (`validity`, when that check was already made elsewhere: `validation.ts` runs it on
- * worker threads) and read by the library.
+ * validator and read by the library. `validity` is that check's result when the caller already
+ * made it (after `parsePlainCdrPost` declined the post; `validation.ts` runs it on worker threads):
+ * the scanner is then not run again.
  */
 export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
-  if (xml.trim() === '') throw collectorErrors.emptyBody();
-  let scanned = validity === undefined || validity === true ? scanPost(xml) : undefined;
-  if (!scanned) {
-    const valid = validity ?? validateXml(xml);
-    if (valid !== true) throw collectorErrors.malformedXml(valid);
-    scanned = libraryScan(xml);
-  }
-  return fromScanned(scanned);
+  if (validity === undefined) {
+    const plain = parsePlainCdrPost(xml);
+    if (plain) return plain;
+  } else if (xml.trim() === '') throw collectorErrors.emptyBody();
+  const valid = validity ?? validateXml(xml);
+  if (valid !== true) throw collectorErrors.malformedXml(valid);
+  return fromScanned(libraryScan(xml));
 }
 
 /**
