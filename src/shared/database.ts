@@ -65,6 +65,8 @@ export interface OpenOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Postgres pool size. */
   poolSize?: number;
+  /** SQLite page size (bytes, a power of two 512-65536) for a database this call creates; an existing one keeps its own. */
+  sqlitePageSize?: number;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -74,6 +76,8 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') mkdirSync(dirname(resolve(location.path)), { recursive: true });
     const sqlite = new BetterSqlite3(location.path);
+    // The page size of a new database (it is fixed once the first table exists).
+    if (options.sqlitePageSize !== undefined && sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma(`page_size = ${options.sqlitePageSize}`);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
