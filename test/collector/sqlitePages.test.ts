@@ -1,5 +1,5 @@
 /**
- * The collector creates its SQLite database with 16 KiB pages (fewer WAL frames per commit); a
+ * The collector creates its SQLite database with 8 KiB pages (fewer WAL frames per commit); a
  * database created before, with SQLite's default 4 KiB, keeps its page size and still takes posts.
  */
 import assert from 'node:assert/strict';
@@ -31,10 +31,10 @@ async function storeOnePost(path: string): Promise<number> {
   }
 }
 
-it('creates a new database with 16 KiB pages', async () => {
+it('creates a new database with 8 KiB pages', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'sb-pages-')), 'collector.db');
   assert.equal(await storeOnePost(path), 1);
-  assert.equal(pageSize(path), 16_384);
+  assert.equal(pageSize(path), 8192);
 });
 
 it('keeps the page size of an existing database', async () => {
