@@ -35,32 +35,31 @@ export function meetingKeyOf(row: Pick<CallRow, 'id' | 'callCorrelator' | 'coSpa
   return row.callCorrelator ?? row.coSpace ?? row.id;
 }
 
+/** Merges one record into a call row: `current` is updated in place and returned; without it, a new row. */
 export function applyCallRecord(current: CallRow | undefined, id: string, record: ModelRecord): CallRow {
-  const row: CallRow = current
-    ? { ...current }
-    : {
-        id,
-        callBridge: record.callBridge,
-        session: record.session,
-        name: null,
-        coSpace: null,
-        ownerName: null,
-        tenant: null,
-        cdrTag: null,
-        callType: null,
-        callCorrelator: null,
-        coSpaceMetaDataConfigured: null,
-        startMs: null,
-        endMs: null,
-        beginMs: record.timeMs,
-        callLegsCompleted: null,
-        callLegsMaxActive: null,
-        durationSeconds: null,
-        endpointRecorded: null,
-        meetingKey: id,
-        hasStart: false,
-        hasEnd: false,
-      };
+  const row: CallRow = current ?? {
+    id,
+    callBridge: record.callBridge,
+    session: record.session,
+    name: null,
+    coSpace: null,
+    ownerName: null,
+    tenant: null,
+    cdrTag: null,
+    callType: null,
+    callCorrelator: null,
+    coSpaceMetaDataConfigured: null,
+    startMs: null,
+    endMs: null,
+    beginMs: record.timeMs,
+    callLegsCompleted: null,
+    callLegsMaxActive: null,
+    durationSeconds: null,
+    endpointRecorded: null,
+    meetingKey: id,
+    hasStart: false,
+    hasEnd: false,
+  };
   const body = record.body;
   if (record.type === 'callStart') {
     row.name = stringField(body, 'name') ?? row.name;

@@ -157,51 +157,50 @@ export function emptyCallLeg(id: string, record: ModelRecord): CallLegRow {
   };
 }
 
-type Patch = Partial<CallLegRow>;
-
-function put<K extends keyof CallLegRow>(patch: Patch, key: K, value: CallLegRow[K] | null): void {
-  if (value !== null) patch[key] = value;
+/** Sets a field the record carries (non-null); a field it does not carry keeps its value. */
+function put<K extends keyof CallLegRow>(row: CallLegRow, key: K, value: CallLegRow[K] | null): void {
+  if (value !== null) row[key] = value;
 }
 
 /** Fields common to start, update and end. */
-function commonFields(body: XmlElement | undefined, patch: Patch): void {
-  put(patch, 'cdrTag', stringField(body, 'cdrTag'));
-  put(patch, 'ownerId', stringField(body, 'ownerId'));
-  put(patch, 'sipCallId', stringField(body, 'sipCallId'));
-  put(patch, 'confirmationStatus', stringField(body, 'confirmationStatus'));
+function commonFields(body: XmlElement | undefined, row: CallLegRow): void {
+  put(row, 'cdrTag', stringField(body, 'cdrTag'));
+  put(row, 'ownerId', stringField(body, 'ownerId'));
+  put(row, 'sipCallId', stringField(body, 'sipCallId'));
+  put(row, 'confirmationStatus', stringField(body, 'confirmationStatus'));
 }
 
-function startOrUpdateFields(body: XmlElement | undefined, patch: Patch): void {
-  put(patch, 'displayName', stringField(body, 'displayName'));
-  put(patch, 'remoteAddress', stringField(body, 'remoteAddress'));
-  put(patch, 'groupId', stringField(body, 'groupId'));
-  put(patch, 'canMove', booleanField(body, 'canMove'));
+function startOrUpdateFields(body: XmlElement | undefined, row: CallLegRow): void {
+  put(row, 'displayName', stringField(body, 'displayName'));
+  put(row, 'remoteAddress', stringField(body, 'remoteAddress'));
+  put(row, 'groupId', stringField(body, 'groupId'));
+  put(row, 'canMove', booleanField(body, 'canMove'));
   const call = stringField(body, 'call');
   if (call !== null) {
-    patch.callId = call;
-    patch.inIvr = false;
+    row.callId = call;
+    row.inIvr = false;
   }
 }
 
-function startFields(body: XmlElement | undefined, patch: Patch): void {
-  put(patch, 'localAddress', stringField(body, 'localAddress'));
-  put(patch, 'remoteParty', stringField(body, 'remoteParty'));
-  put(patch, 'guestConnection', booleanField(body, 'guestConnection'));
-  put(patch, 'recording', booleanField(body, 'recording'));
-  put(patch, 'streaming', booleanField(body, 'streaming'));
-  put(patch, 'legType', stringField(body, 'type'));
-  put(patch, 'subType', stringField(body, 'subType'));
-  put(patch, 'lyncSubType', stringField(body, 'lyncSubType'));
-  put(patch, 'direction', stringField(body, 'direction'));
-  put(patch, 'replacesSipCallId', stringField(body, 'replacesSipCallId'));
-  put(patch, 'movedCallLeg', stringField(body, 'movedCallLeg'));
-  put(patch, 'movedCallLegCallBridge', stringField(body, 'movedCallLegCallBridge'));
+function startFields(body: XmlElement | undefined, row: CallLegRow): void {
+  put(row, 'localAddress', stringField(body, 'localAddress'));
+  put(row, 'remoteParty', stringField(body, 'remoteParty'));
+  put(row, 'guestConnection', booleanField(body, 'guestConnection'));
+  put(row, 'recording', booleanField(body, 'recording'));
+  put(row, 'streaming', booleanField(body, 'streaming'));
+  put(row, 'legType', stringField(body, 'type'));
+  put(row, 'subType', stringField(body, 'subType'));
+  put(row, 'lyncSubType', stringField(body, 'lyncSubType'));
+  put(row, 'direction', stringField(body, 'direction'));
+  put(row, 'replacesSipCallId', stringField(body, 'replacesSipCallId'));
+  put(row, 'movedCallLeg', stringField(body, 'movedCallLeg'));
+  put(row, 'movedCallLegCallBridge', stringField(body, 'movedCallLegCallBridge'));
 }
 
-function updateFields(body: XmlElement | undefined, patch: Patch): void {
-  put(patch, 'state', stringField(body, 'state'));
-  put(patch, 'deactivated', booleanField(body, 'deactivated'));
-  if (child(body, 'ivr')) patch.inIvr = true;
+function updateFields(body: XmlElement | undefined, row: CallLegRow): void {
+  put(row, 'state', stringField(body, 'state'));
+  put(row, 'deactivated', booleanField(body, 'deactivated'));
+  if (child(body, 'ivr')) row.inIvr = true;
 }
 
 function packetStats(stream: XmlElement | undefined): { lossDuration: number | null; lossDensity: number | null; gapDuration: number | null; gapDensity: number | null } {
@@ -216,53 +215,53 @@ function packetStats(stream: XmlElement | undefined): { lossDuration: number | n
   };
 }
 
-function endFields(body: XmlElement | undefined, patch: Patch): void {
-  put(patch, 'reason', stringField(body, 'reason'));
-  put(patch, 'remoteTeardown', booleanField(body, 'remoteTeardown'));
-  put(patch, 'reasonDetails', stringField(body, 'reasonDetails'));
-  put(patch, 'encryptedMedia', booleanField(body, 'encryptedMedia'));
-  put(patch, 'unencryptedMedia', booleanField(body, 'unencryptedMedia'));
-  put(patch, 'durationSeconds', numberField(body, 'durationSeconds'));
-  put(patch, 'activatedDuration', numberField(body, 'activatedDuration'));
+function endFields(body: XmlElement | undefined, row: CallLegRow): void {
+  put(row, 'reason', stringField(body, 'reason'));
+  put(row, 'remoteTeardown', booleanField(body, 'remoteTeardown'));
+  put(row, 'reasonDetails', stringField(body, 'reasonDetails'));
+  put(row, 'encryptedMedia', booleanField(body, 'encryptedMedia'));
+  put(row, 'unencryptedMedia', booleanField(body, 'unencryptedMedia'));
+  put(row, 'durationSeconds', numberField(body, 'durationSeconds'));
+  put(row, 'activatedDuration', numberField(body, 'activatedDuration'));
   const usage = child(body, 'mediaUsagePercentages');
-  put(patch, 'mainVideoViewerPct', numberField(usage, 'mainVideoViewer'));
-  put(patch, 'mainVideoContributorPct', numberField(usage, 'mainVideoContributor'));
-  put(patch, 'presentationViewerPct', numberField(usage, 'presentationViewer'));
-  put(patch, 'presentationContributorPct', numberField(usage, 'presentationContributor'));
-  put(patch, 'multistreamVideoPct', numberField(usage, 'multistreamVideo'));
-  put(patch, 'maxScreens', numberField(child(body, 'multistreamVideo'), 'maxScreens'));
+  put(row, 'mainVideoViewerPct', numberField(usage, 'mainVideoViewer'));
+  put(row, 'mainVideoContributorPct', numberField(usage, 'mainVideoContributor'));
+  put(row, 'presentationViewerPct', numberField(usage, 'presentationViewer'));
+  put(row, 'presentationContributorPct', numberField(usage, 'presentationContributor'));
+  put(row, 'multistreamVideoPct', numberField(usage, 'multistreamVideo'));
+  put(row, 'maxScreens', numberField(child(body, 'multistreamVideo'), 'maxScreens'));
   // An <alarm> carries type and durationPercentage as attributes or as child elements: accept both.
   const alarms: CallLegAlarm[] = childrenNamed(body, 'alarm').map((a) => ({
     type: stringField(a, 'type') ?? 'unknown',
     durationPercentage: numberField(a, 'durationPercentage'),
   }));
   if (alarms.length > 0) {
-    patch.alarms = JSON.stringify(alarms);
-    patch.alarmCount = alarms.length;
+    row.alarms = JSON.stringify(alarms);
+    row.alarmCount = alarms.length;
     const loss = alarms.filter((a) => a.type === 'packetLoss').map((a) => a.durationPercentage ?? 0);
-    if (loss.length > 0) patch.packetLossAlarmPct = Math.max(...loss);
+    if (loss.length > 0) row.packetLossAlarmPct = Math.max(...loss);
   }
   const rxAudio = child(body, 'rxAudio');
   const rxVideo = child(body, 'rxVideo');
   const txVideo = child(body, 'txVideo');
-  put(patch, 'rxAudioCodec', stringField(rxAudio, 'codec'));
-  put(patch, 'txAudioCodec', stringField(child(body, 'txAudio'), 'codec'));
-  put(patch, 'rxVideoCodec', stringField(rxVideo, 'codec'));
-  put(patch, 'txVideoCodec', stringField(txVideo, 'codec'));
-  put(patch, 'rxVideoWidth', numberField(rxVideo, 'maxSizeWidth'));
-  put(patch, 'rxVideoHeight', numberField(rxVideo, 'maxSizeHeight'));
-  put(patch, 'txVideoWidth', numberField(txVideo, 'maxSizeWidth'));
-  put(patch, 'txVideoHeight', numberField(txVideo, 'maxSizeHeight'));
+  put(row, 'rxAudioCodec', stringField(rxAudio, 'codec'));
+  put(row, 'txAudioCodec', stringField(child(body, 'txAudio'), 'codec'));
+  put(row, 'rxVideoCodec', stringField(rxVideo, 'codec'));
+  put(row, 'txVideoCodec', stringField(txVideo, 'codec'));
+  put(row, 'rxVideoWidth', numberField(rxVideo, 'maxSizeWidth'));
+  put(row, 'rxVideoHeight', numberField(rxVideo, 'maxSizeHeight'));
+  put(row, 'txVideoWidth', numberField(txVideo, 'maxSizeWidth'));
+  put(row, 'txVideoHeight', numberField(txVideo, 'maxSizeHeight'));
   const ra = packetStats(rxAudio);
-  put(patch, 'rxAudioLossDuration', ra.lossDuration);
-  put(patch, 'rxAudioLossDensity', ra.lossDensity);
-  put(patch, 'rxAudioGapDuration', ra.gapDuration);
-  put(patch, 'rxAudioGapDensity', ra.gapDensity);
+  put(row, 'rxAudioLossDuration', ra.lossDuration);
+  put(row, 'rxAudioLossDensity', ra.lossDensity);
+  put(row, 'rxAudioGapDuration', ra.gapDuration);
+  put(row, 'rxAudioGapDensity', ra.gapDensity);
   const rv = packetStats(rxVideo);
-  put(patch, 'rxVideoLossDuration', rv.lossDuration);
-  put(patch, 'rxVideoLossDensity', rv.lossDensity);
-  put(patch, 'rxVideoGapDuration', rv.gapDuration);
-  put(patch, 'rxVideoGapDensity', rv.gapDensity);
+  put(row, 'rxVideoLossDuration', rv.lossDuration);
+  put(row, 'rxVideoLossDensity', rv.lossDensity);
+  put(row, 'rxVideoGapDuration', rv.gapDuration);
+  put(row, 'rxVideoGapDensity', rv.gapDensity);
 }
 
 /** True when `record` is older than the newest record already merged into `row`: rebuild with foldCallLeg. */
@@ -271,38 +270,34 @@ export function isOutOfOrder(row: CallLegRow, record: ModelRecord): boolean {
 }
 
 /**
- * Merges one record into a leg row (returns a new row). Applied in order, later records overwrite
- * the fields they carry; start/end times, counters and flags accumulate.
+ * Merges one record into a leg row: applied in order, later records overwrite the fields they
+ * carry; start/end times, counters and flags accumulate. `current` is UPDATED IN PLACE and returned
+ * (the caller hands it over and keeps the result; copying the whole row for every record cost more
+ * than merging); without `current`, a new row.
  */
 export function applyCallLegRecord(current: CallLegRow | undefined, id: string, record: ModelRecord): CallLegRow {
-  const row: CallLegRow = { ...(current ?? emptyCallLeg(id, record)) };
-  const patch: Patch = {};
+  const row = current ?? emptyCallLeg(id, record);
+  const type = record.type;
+  if (type !== 'callLegStart' && type !== 'callLegUpdate' && type !== 'callLegEnd') return row;
   const body = record.body;
-  commonFields(body, patch);
-  switch (record.type) {
-    case 'callLegStart':
-      startOrUpdateFields(body, patch);
-      startFields(body, patch);
-      row.startMs = record.timeMs;
-      row.hasStart = true;
-      break;
-    case 'callLegUpdate':
-      startOrUpdateFields(body, patch);
-      updateFields(body, patch);
-      row.updateCount += 1;
-      if (stringField(body, 'state') === 'connected' && (row.connectedMs === null || record.timeMs < row.connectedMs)) {
-        row.connectedMs = record.timeMs;
-      }
-      break;
-    case 'callLegEnd':
-      endFields(body, patch);
-      row.endMs = record.timeMs;
-      row.hasEnd = true;
-      break;
-    default:
-      return row;
+  commonFields(body, row);
+  if (type === 'callLegStart') {
+    startOrUpdateFields(body, row);
+    startFields(body, row);
+    row.startMs = record.timeMs;
+    row.hasStart = true;
+  } else if (type === 'callLegUpdate') {
+    startOrUpdateFields(body, row);
+    updateFields(body, row);
+    row.updateCount += 1;
+    if (stringField(body, 'state') === 'connected' && (row.connectedMs === null || record.timeMs < row.connectedMs)) {
+      row.connectedMs = record.timeMs;
+    }
+  } else {
+    endFields(body, row);
+    row.endMs = record.timeMs;
+    row.hasEnd = true;
   }
-  Object.assign(row, patch);
   if (row.callBridge === null) row.callBridge = record.callBridge;
   row.lastOrder = Math.max(row.lastOrder, record.order);
   row.beginMs =

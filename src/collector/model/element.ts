@@ -10,8 +10,12 @@ export interface XmlElement {
   readonly children: readonly XmlElement[];
 }
 
+/** The first child element of that name. */
 export function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
-  return element?.children.find((c) => c.name === name);
+  if (element === undefined) return undefined;
+  // A plain loop: the model reads dozens of fields of every record body this way.
+  for (const c of element.children) if (c.name === name) return c;
+  return undefined;
 }
 
 export function childrenNamed(element: XmlElement | undefined, name: string): XmlElement[] {

@@ -16,11 +16,10 @@ export interface MediaSessionRow {
   endMs: number | null;
 }
 
+/** Merges one record into a recording or streaming row: `current` is updated in place and returned; without it, a new row. */
 export function applyMediaRecord(current: MediaSessionRow | undefined, id: string, record: ModelRecord): MediaSessionRow {
   const kind = record.type.startsWith('recording') ? 'recording' : 'streaming';
-  const row: MediaSessionRow = current
-    ? { ...current }
-    : { id, kind, callBridge: record.callBridge, session: record.session, callId: null, callLegId: null, path: null, uri: null, startMs: null, endMs: null };
+  const row: MediaSessionRow = current ?? { id, kind, callBridge: record.callBridge, session: record.session, callId: null, callLegId: null, path: null, uri: null, startMs: null, endMs: null };
   const body = record.body;
   if (record.type.endsWith('Start')) {
     row.callId = stringField(body, 'call') ?? row.callId;
