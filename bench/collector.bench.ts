@@ -6,6 +6,7 @@
  *        [--single-posts 20000] [--concurrency 4] [--raw-records 200000] [--sqlite-sync full|normal]
  *        [--cpu-prof DIR]   (writes a V8 CPU profile of the collector process into DIR)
  *        [--node-flags "..."]   (extra Node/V8 flags for the collector process, e.g. --trace-gc)
+ *        [--prefetch 16]   (post bodies this process builds ahead while it waits for answers; 0 = on demand)
  *
  * Per dialect:
  *  1. ceiling: a raw insert loop of the same cdr_record rows straight into the same schema (no HTTP,
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'sqlite-sync': { type: 'string', default: 'full' },
     'cpu-prof': { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    prefetch: { type: 'string', default: '16' },
     pg: { type: 'string', default: process.env['SWITCHBOARD_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -132,6 +134,38 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * Post bodies built ahead while this process waits for answers, so a connection that gets its answer
+ * sends the next post at once instead of first building it (on demand, the eight connections' next
+ * posts were built one after another after each group's answers, leaving the collector idle).
+ */
+function prefetched(next: () => string | undefined, depth: number): () => string | undefined {
+  if (depth <= 0) return next;
+  const ready: string[] = [];
+  let done = false;
+  let filling = false;
+  const fill = (): void => {
+    filling = false;
+    // one body per turn of the event loop, so answers are still read promptly
+    if (done || ready.length >= depth) return;
+    const body = next();
+    if (body === undefined) done = true;
+    else ready.push(body);
+    schedule();
+  };
+  const schedule = (): void => {
+    if (filling || done || ready.length >= depth) return;
+    filling = true;
+    setImmediate(fill);
+  };
+  return () => {
+    const body = ready.shift() ?? (done ? undefined : next());
+    if (body === undefined) done = true;
+    schedule();
+    return body;
+  };
 }
 
 async function drive(url: string, bodies: () => string | undefined, concurrency: number): Promise<{ posts: number; stored: number; duplicates: number; seconds: number }> {
@@ -248,17 +282,19 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       const batchStart = n;
       const cpuBefore = cpuSeconds(child.pid ?? 0);
       const ownCpuBefore = process.cpuUsage();
+      let built = n;
       const batched = await drive(
         url,
-        () => {
-          if (n >= TARGET) return undefined;
-          const count = Math.min(50, TARGET - n);
-          const xml = post('bench-session', n, count, totalCalls);
-          n += count;
+        prefetched(() => {
+          if (built >= TARGET) return undefined;
+          const count = Math.min(50, TARGET - built);
+          const xml = post('bench-session', built, count, totalCalls);
+          built += count;
           return xml;
-        },
+        }, Number(values.prefetch)),
         CONCURRENCY,
       );
+      n = built;
       const rate = (n - batchStart) / batched.seconds;
       const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
       const ownCpu = process.cpuUsage(ownCpuBefore);
