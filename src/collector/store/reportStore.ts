@@ -2,6 +2,7 @@
  * Report queries: aggregated in the database (both dialects), so a report at a million records
  * never loads the rows into the process. Times are epoch ms; days/hours are UTC buckets.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
 import type { CollectorDb } from './schema.ts';
@@ -124,13 +125,22 @@ export function sweepByHour(begins: Float64Array, ends: Float64Array): Concurren
   return out;
 }
 
+/** One UTC day of the remote-party usage report (SQLite), sorted by party (NULL first, as ORDER BY on SQLite). */
+const PARTY_DAY_SQL = `SELECT remote_party, MAX(display_name), SUM(duration_seconds) / 60.0, COUNT(*) FROM call_leg
+  WHERE begin_ms >= ? AND begin_ms < ? AND duration_seconds IS NOT NULL GROUP BY 1 ORDER BY 1`;
+/** The first leg that begins in a range (an index probe), so days without legs are skipped. */
+const FIRST_BEGIN_SQL = 'SELECT MIN(begin_ms) FROM call_leg WHERE begin_ms >= ? AND begin_ms < ?';
+
 export class ReportStore {
   readonly #db: Kysely<CollectorDb>;
   readonly #dialect: DialectName;
+  readonly #sqlite: BetterSqlite3.Database | undefined;
+  #partyDay: { day: BetterSqlite3.Statement; first: BetterSqlite3.Statement } | undefined;
 
-  constructor(db: Kysely<CollectorDb>, dialect: DialectName) {
+  constructor(db: Kysely<CollectorDb>, dialect: DialectName, sqlite?: BetterSqlite3.Database) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#sqlite = sqlite;
   }
 
   /**
@@ -138,6 +148,11 @@ export class ReportStore {
    * per (day, call), so the join to the call (space, tenant) sees one row per call, not per leg.
    */
   async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
+    const sqlite = this.#sqlite;
+    if (group === 'remoteParty' && sqlite && range.from >= 0) {
+      // Holding a kysely connection serialises this with every other query on the handle.
+      return this.#db.connection().execute(() => Promise.resolve(this.#usageByPartySqlite(sqlite, range)));
+    }
     const day = sql`CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT)`;
     const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to} AND duration_seconds IS NOT NULL`;
     type Row = { day: number; key: string | null; name: string | null; minutes: number; callLegs: number };
@@ -152,6 +167,31 @@ export class ReportStore {
             LEFT JOIN call c ON c.id = l.call_id
             GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
+  }
+
+  /**
+   * Remote-party usage on SQLite, one UTC day at a time: each day's legs are found with the
+   * call_leg_span index and grouped in a small sort. One statement over the whole range sorts every
+   * leg at once (a temp B-tree of (day, party)), which measured about 1.5 times slower at a million
+   * records. Same rows and order as the single statement (days are non-negative here, so the
+   * integer division of the SQL and Math.floor agree).
+   */
+  #usageByPartySqlite(sqlite: BetterSqlite3.Database, range: Range): UsageRow[] {
+    this.#partyDay ??= { day: sqlite.prepare(PARTY_DAY_SQL).raw(true), first: sqlite.prepare(FIRST_BEGIN_SQL).pluck(true) };
+    const { day: perDay, first } = this.#partyDay;
+    const out: UsageRow[] = [];
+    let from = range.from;
+    for (;;) {
+      const begin = first.get(from, range.to) as number | null;
+      if (begin === null) break;
+      const day = Math.floor(begin / DAY_MS);
+      const end = Math.min((day + 1) * DAY_MS, range.to);
+      for (const r of perDay.all(begin, end) as [string | null, string | null, number, number][]) {
+        out.push({ day, key: r[0], name: r[1], minutes: r[2], callLegs: r[3] });
+      }
+      from = end;
+    }
+    return out;
   }
 
   /** The spaces, remote parties or tenants with the most minutes. */
