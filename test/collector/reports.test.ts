@@ -114,6 +114,43 @@ forEachDialect('collector reports', (dialect) => {
   });
 });
 
+forEachDialect('collector usage by remote party over several days', (dialect) => {
+  let c: TestCollector;
+  const d1 = Date.UTC(2026, 0, 5);
+  const d3 = Date.UTC(2026, 0, 7);
+  before(async () => {
+    c = await startTestCollector(dialect);
+    const leg = (id: string, startMs: number, party: string, seconds: number | null, displayName?: string): Omit<RecordSpec, 'correlatorIndex'>[] => [
+      { type: 'callLegStart', time: at(startMs, 0), body: body.legStart(id, { remoteParty: `${party}@example.com`, ...(displayName ? { displayName } : {}) }) },
+      ...(seconds === null ? [] : [{ type: 'callLegEnd', time: at(startMs, seconds), body: body.legEnd(id, { durationSeconds: seconds }) }]),
+    ];
+    const h = (day: number, hour: number) => day + hour * 3600_000;
+    const specs = [
+      ...leg('u-1', h(d1, 5), 'carol', 600), // before the range
+      ...leg('u-2', h(d1, 8), 'carol', 120, 'Carol'),
+      ...leg('u-3', h(d1, 9), 'dave', 60),
+      ...leg('u-4', h(d1, 10), 'carol', 240),
+      ...leg('u-5', h(d1, 11), 'erin', null), // not ended
+      ...leg('u-6', h(d3, 7), 'dave', 1800),
+      ...leg('u-7', h(d3, 13), 'carol', 60), // after the range
+    ];
+    assert.equal((await c.post(recordsXml('sess-usage', specs.map((s, i) => ({ ...s, correlatorIndex: i })), 'bridge-u'))).status, 200);
+  });
+  after(() => c.close());
+
+  it('one row per day and party, in order, only legs that began and ended in the range', async () => {
+    const range = `from=${new Date(d1 + 6 * 3600_000).toISOString()}&to=${new Date(d3 + 12 * 3600_000).toISOString()}`;
+    const r = await c.get(`/reports/usage?groupBy=remoteParty&${range}`);
+    assert.deepEqual(r.usage, [
+      { day: '2026-01-05', remoteParty: 'carol@example.com', name: 'Carol', minutes: 6, callLegs: 2 },
+      { day: '2026-01-05', remoteParty: 'dave@example.com', name: null, minutes: 1, callLegs: 1 },
+      { day: '2026-01-07', remoteParty: 'dave@example.com', name: null, minutes: 30, callLegs: 1 },
+    ]);
+    const empty = await c.get(`/reports/usage?groupBy=remoteParty&from=${new Date(d1 + 12 * 3600_000).toISOString()}&to=${new Date(d3).toISOString()}`);
+    assert.deepEqual(empty.usage, []);
+  });
+});
+
 forEachDialect('collector CSV streaming over many pages', (dialect) => {
   let c: TestCollector;
   before(async () => {

@@ -34,7 +34,7 @@ export class CollectorStorage {
     this.db = database.db.withPlugin(new CamelCasePlugin());
     this.ingest = new IngestStore(this.db, database.sqlite);
     this.query = new QueryStore(this.db, this.dialect);
-    this.reports = new ReportStore(this.db, this.dialect);
+    this.reports = new ReportStore(this.db, this.dialect, database.sqlite);
   }
 
   static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {

@@ -2,6 +2,7 @@
  * Report queries: aggregated in the database (both dialects), so a report at a million records
  * never loads the rows into the process. Times are epoch ms; days/hours are UTC buckets.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
 import type { CollectorDb } from './schema.ts';
@@ -124,13 +125,22 @@ export function sweepByHour(begins: Float64Array, ends: Float64Array): Concurren
   return out;
 }
 
+/** One UTC day of the remote-party usage report (SQLite), sorted by party (NULL first, as ORDER BY on SQLite). */
+const PARTY_DAY_SQL = `SELECT remote_party, MAX(display_name), SUM(duration_seconds) / 60.0, COUNT(*) FROM call_leg
+  WHERE begin_ms >= ? AND begin_ms < ? AND duration_seconds IS NOT NULL GROUP BY 1 ORDER BY 1`;
+/** The first leg that begins in a range (an index probe), so days without legs are skipped. */
+const FIRST_BEGIN_SQL = 'SELECT MIN(begin_ms) FROM call_leg WHERE begin_ms >= ? AND begin_ms < ?';
+
 export class ReportStore {
   readonly #db: Kysely<CollectorDb>;
   readonly #dialect: DialectName;
+  readonly #sqlite: BetterSqlite3.Database | undefined;
+  #partyDay: { day: BetterSqlite3.Statement; first: BetterSqlite3.Statement } | undefined;
 
-  constructor(db: Kysely<CollectorDb>, dialect: DialectName) {
+  constructor(db: Kysely<CollectorDb>, dialect: DialectName, sqlite?: BetterSqlite3.Database) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#sqlite = sqlite;
   }
 
   /**
@@ -138,6 +148,12 @@ export class ReportStore {
    * per (day, call), so the join to the call (space, tenant) sees one row per call, not per leg.
    */
   async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
+    const sqlite = this.#sqlite;
+    if (group === 'remoteParty' && sqlite && range.from >= 0) {
+      // Holding a kysely connection serialises this with every other query on the handle.
+      return this.#db.connection().execute(() => Promise.resolve(this.#usageByPartySqlite(sqlite, range)));
+    }
+    const legs = await this.#legs(range);
     const day = sql`CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT)`;
     const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to} AND duration_seconds IS NOT NULL`;
     type Row = { day: number; key: string | null; name: string | null; minutes: number; callLegs: number };
@@ -145,17 +161,59 @@ export class ReportStore {
       group === 'remoteParty'
         ? await sql<Row>`
             SELECT ${day} AS day, remote_party AS key, MAX(display_name) AS name, SUM(duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
-            FROM call_leg WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db)
+            FROM ${legs} WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db)
         : await sql<Row>`
             SELECT l.day AS day, ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, SUM(l.seconds) / 60.0 AS minutes, SUM(l.legs) AS call_legs
-            FROM (SELECT ${day} AS day, call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM call_leg WHERE ${where} GROUP BY 1, 2) l
+            FROM (SELECT ${day} AS day, call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} GROUP BY 1, 2) l
             LEFT JOIN call c ON c.id = l.call_id
             GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
   }
 
+  /**
+   * Remote-party usage on SQLite, one UTC day at a time: each day's legs are found with the
+   * call_leg_span index and grouped in a small sort. One statement over the whole range sorts every
+   * leg at once (a temp B-tree of (day, party)), which measured about 1.5 times slower at a million
+   * records. Same rows and order as the single statement (days are non-negative here, so the
+   * integer division of the SQL and Math.floor agree).
+   */
+  #usageByPartySqlite(sqlite: BetterSqlite3.Database, range: Range): UsageRow[] {
+    this.#partyDay ??= { day: sqlite.prepare(PARTY_DAY_SQL).raw(true), first: sqlite.prepare(FIRST_BEGIN_SQL).pluck(true) };
+    const { day: perDay, first } = this.#partyDay;
+    const out: UsageRow[] = [];
+    let from = range.from;
+    for (;;) {
+      const begin = first.get(from, range.to) as number | null;
+      if (begin === null) break;
+      const day = Math.floor(begin / DAY_MS);
+      const end = Math.min((day + 1) * DAY_MS, range.to);
+      for (const r of perDay.all(begin, end) as [string | null, string | null, number, number][]) {
+        out.push({ day, key: r[0], name: r[1], minutes: r[2], callLegs: r[3] });
+      }
+      from = end;
+    }
+    return out;
+  }
+
+  /**
+   * The call_leg table of a range aggregate. On SQLite a range that covers most of the legs' begin
+   * span reads the table in one scan (NOT INDEXED): walking call_leg_span and looking up every row
+   * measured 1.3-1.5 times slower when nearly all rows match. The span comes from two index probes
+   * and stands in for the share of rows (begins spread evenly); the break-even is about 2/3.
+   */
+  async #legs(range: Range): Promise<RawBuilder<unknown>> {
+    if (this.#dialect !== 'sqlite') return sql.raw('call_leg');
+    const result = await sql<{ lo: number | null; hi: number | null }>`
+      SELECT (SELECT MIN(begin_ms) FROM call_leg) AS lo, (SELECT MAX(begin_ms) FROM call_leg) AS hi`.execute(this.#db);
+    const { lo, hi } = result.rows[0] ?? { lo: null, hi: null };
+    if (lo === null || hi === null) return sql.raw('call_leg');
+    const covered = Math.min(hi + 1, range.to) - Math.max(lo, range.from);
+    return covered >= 0.75 * (hi + 1 - lo) ? sql.raw('call_leg NOT INDEXED') : sql.raw('call_leg');
+  }
+
   /** The spaces, remote parties or tenants with the most minutes. */
   async top(group: UsageGroup, range: Range, limit: number): Promise<TopRow[]> {
+    const legs = await this.#legs(range);
     const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to}`;
     type Row = { key: string | null; name: string | null; minutes: number; callLegs: number; calls: number };
     const result =
@@ -163,12 +221,12 @@ export class ReportStore {
         ? await sql<Row>`
             SELECT remote_party AS key, MAX(display_name) AS name, COALESCE(SUM(duration_seconds), 0) / 60.0 AS minutes,
                    COUNT(*) AS call_legs, COUNT(DISTINCT call_id) AS calls
-            FROM call_leg WHERE ${where} AND remote_party IS NOT NULL
+            FROM ${legs} WHERE ${where} AND remote_party IS NOT NULL
             GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db)
         : await sql<Row>`
             SELECT ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.seconds), 0) / 60.0 AS minutes,
                    SUM(l.legs) AS call_legs, COUNT(*) AS calls
-            FROM (SELECT call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM call_leg WHERE ${where} AND call_id IS NOT NULL GROUP BY 1) l
+            FROM (SELECT call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} AND call_id IS NOT NULL GROUP BY 1) l
             JOIN call c ON c.id = l.call_id
             WHERE ${GROUP_COLUMN[group]} IS NOT NULL
             GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db);
@@ -196,8 +254,9 @@ export class ReportStore {
   }
 
   async disconnectReasons(range: Range): Promise<ReasonRow[]> {
+    const legs = await this.#legs(range);
     const result = await sql<{ reason: string | null; remoteTeardown: number | null; callLegs: number }>`
-      SELECT reason, remote_teardown, COUNT(*) AS call_legs FROM call_leg
+      SELECT reason, remote_teardown, COUNT(*) AS call_legs FROM ${legs}
       WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
       GROUP BY reason, remote_teardown ORDER BY 3 DESC, 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({
@@ -209,6 +268,7 @@ export class ReportStore {
 
   /** Per UTC day: ended legs, legs with alarms, legs that lost packets, mean receive loss density. */
   async quality(range: Range): Promise<QualityRow[]> {
+    const legs = await this.#legs(range);
     const result = await sql<{
       day: number;
       callLegs: number;
@@ -224,7 +284,7 @@ export class ReportStore {
              SUM(CASE WHEN packet_loss_alarm_pct IS NOT NULL THEN 1 ELSE 0 END) AS packet_loss_alarms,
              AVG(rx_audio_loss_density) AS avg_rx_audio_loss_density,
              AVG(rx_video_loss_density) AS avg_rx_video_loss_density
-      FROM call_leg WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
+      FROM ${legs} WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
       GROUP BY CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT) ORDER BY 1`.execute(this.#db);
     return result.rows.map((r) => ({
       day: r.day,
