@@ -36,6 +36,8 @@ export interface CollectorConfig {
    * separate check); default one per core beyond the first (max 2), 0 = inline.
    */
   readonly validatorThreads?: number | undefined;
+  /** Postgres: refresh planner statistics after this many stored records (default 100,000). */
+  readonly analyzeEvery?: number | undefined;
   /** Largest CDR post accepted (bytes). */
   readonly bodyLimit?: number | undefined;
   readonly clock?: Clock;
@@ -92,7 +94,11 @@ function createApp(
 export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? createLogger({ name: 'collector' });
-  const storage = await CollectorStorage.open(config.database, { sqliteSynchronous: config.sqliteSynchronous ?? 'FULL' });
+  const storage = await CollectorStorage.open(config.database, {
+    sqliteSynchronous: config.sqliteSynchronous ?? 'FULL',
+    analyzeEvery: config.analyzeEvery,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'collector: refreshing Postgres statistics failed'),
+  });
   const ingest = new CdrIngest(storage.ingest, new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads }));
   const apps: FastifyInstance[] = [];
   let retention: RetentionSchedule | undefined;

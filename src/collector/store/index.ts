@@ -9,6 +9,7 @@ import { IngestStore } from './ingestStore.ts';
 import { QueryStore } from './queryStore.ts';
 import { ReportStore } from './reportStore.ts';
 import type { CollectorDb } from './schema.ts';
+import { PostgresStatistics } from './statistics.ts';
 
 export interface StorageOptions {
   /**
@@ -18,6 +19,10 @@ export interface StorageOptions {
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Postgres connections (ingest commits one group at a time; the rest serve queries). */
   readonly poolSize?: number;
+  /** Postgres: ANALYZE the tables after this many stored records (`statistics.ts`). */
+  readonly analyzeEvery?: number | undefined;
+  /** Failures of background work (a statistics refresh). */
+  readonly onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
 export class CollectorStorage {
@@ -28,11 +33,12 @@ export class CollectorStorage {
   readonly reports: ReportStore;
   readonly #database: Database<CollectorDb>;
 
-  private constructor(database: Database<CollectorDb>) {
+  private constructor(database: Database<CollectorDb>, options: StorageOptions) {
     this.#database = database;
     this.dialect = database.dialect;
     this.db = database.db.withPlugin(new CamelCasePlugin());
-    this.ingest = new IngestStore(this.db, database.sqlite);
+    const statistics = database.dialect === 'postgres' ? new PostgresStatistics(this.db, { every: options.analyzeEvery, onError: options.onBackgroundError }) : undefined;
+    this.ingest = new IngestStore(this.db, database.sqlite, statistics);
     this.query = new QueryStore(this.db, this.dialect);
     this.reports = new ReportStore(this.db, this.dialect, database.sqlite);
   }
@@ -47,10 +53,11 @@ export class CollectorStorage {
       await database.close();
       throw error;
     }
-    return new CollectorStorage(database);
+    return new CollectorStorage(database, options);
   }
 
-  close(): Promise<void> {
-    return this.#database.close();
+  async close(): Promise<void> {
+    await this.ingest.statistics?.idle();
+    await this.#database.close();
   }
 }

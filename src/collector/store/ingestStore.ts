@@ -18,6 +18,7 @@ import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
 import { callFromTable, callToTable, legFromTable, legToTable } from './rows.ts';
+import type { PostgresStatistics } from './statistics.ts';
 import type { CallLegTable, CallTable, CdrRecordTable, CdrSessionTable, CollectorDb, MediaSessionTable } from './schema.ts';
 
 export interface RecordInput {
@@ -321,9 +322,13 @@ export class IngestStore {
   readonly #sqlite: BetterSqlite3.Database | undefined;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(db: Kysely<CollectorDb>, sqlite?: BetterSqlite3.Database) {
+  /** Postgres: refreshes planner statistics after heavy ingest. */
+  readonly statistics: PostgresStatistics | undefined;
+
+  constructor(db: Kysely<CollectorDb>, sqlite?: BetterSqlite3.Database, statistics?: PostgresStatistics) {
     this.#db = db;
     this.#sqlite = sqlite;
+    this.statistics = statistics;
   }
 
   /** Commits a group of posts in one transaction; one outcome per post, in order. */
@@ -333,7 +338,13 @@ export class IngestStore {
       // Holding a kysely connection serialises this with every other query on the handle.
       return this.#db.connection().execute(() => Promise.resolve(sqlite.transaction(() => this.#commitSqlite(posts))()));
     }
-    return this.#db.transaction().execute((trx) => this.#commitKysely(trx as unknown as AnyTrx, posts));
+    return this.#db
+      .transaction()
+      .execute((trx) => this.#commitKysely(trx as unknown as AnyTrx, posts))
+      .then((outcomes) => {
+        this.statistics?.stored(outcomes.reduce((sum, o) => sum + o.stored, 0));
+        return outcomes;
+      });
   }
 
   // ---- SQLite: synchronous, cached prepared statements
