@@ -1,6 +1,7 @@
 /**
- * The collector creates its SQLite database with 8 KiB pages (fewer WAL frames per commit); a
- * database created before, with SQLite's default 4 KiB, keeps its page size and still takes posts.
+ * The collector's SQLite settings: a new database gets 8 KiB pages (fewer WAL frames per commit), a
+ * database created before, with SQLite's default 4 KiB, keeps its page size and still takes posts;
+ * the WAL is checkpointed every 4,000 frames.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { WAL_AUTOCHECKPOINT_FRAMES } from '../../src/collector/store/index.ts';
 import { startTestCollector } from '../support/collector.ts';
 import { body, recordsXml } from '../support/cdrXml.ts';
 
@@ -45,4 +48,15 @@ it('keeps the page size of an existing database', async () => {
   db.close();
   assert.equal(await storeOnePost(path), 1);
   assert.equal(pageSize(path), 4096);
+});
+
+it('checkpoints the WAL every 4,000 frames', async () => {
+  const c = await startTestCollector('sqlite');
+  try {
+    const result = await sql<{ walAutocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(c.collector.storage.db);
+    assert.equal(WAL_AUTOCHECKPOINT_FRAMES, 4000);
+    assert.deepEqual(result.rows, [{ walAutocheckpoint: 4000 }]);
+  } finally {
+    await c.close();
+  }
 });

@@ -11,6 +11,9 @@ import { ReportStore } from './reportStore.ts';
 import type { CollectorDb } from './schema.ts';
 import { PostgresStatistics } from './statistics.ts';
 
+/** SQLite WAL frames between automatic checkpoints. */
+export const WAL_AUTOCHECKPOINT_FRAMES = 4000;
+
 export interface StorageOptions {
   /**
    * SQLite durability of an acknowledged post. FULL (default) syncs the WAL on every commit, so a
@@ -53,6 +56,10 @@ export class CollectorStorage {
       await database.close();
       throw error;
     }
+    // Checkpoint every 4,000 WAL frames (32 MB) rather than SQLite's 1,000: index pages that every
+    // group commit rewrites are copied back once per checkpoint, and the checkpoint's fsync blocks
+    // the event loop less often (measured: +3-5 % batched ingest; BENCHMARKS.md).
+    database.sqlite?.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FRAMES}`);
     return new CollectorStorage(database, options);
   }
 
