@@ -50,6 +50,8 @@ type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-exp
 type RecordRow = Omit<CdrRecordTable, 'seq'>;
 
 const INSERT_CHUNK = 200;
+/** The advisory lock key space (two-int form) of the collector's model merge on Postgres: 'CDR1'. */
+const MODEL_LOCK_CLASS = 0x43445231;
 const UPSERT_CHUNK = 100;
 
 interface Candidate {
@@ -440,7 +442,10 @@ export class IngestStore {
   async #commitKysely(trx: AnyTrx, posts: readonly PostInput[]): Promise<PostOutcome[]> {
     const candidates = buildCandidates(posts);
     const inserted = new Set<string>();
-    for (const chunk of chunks(candidates, INSERT_CHUNK)) {
+    // Rows are written in key order, so two collector processes storing overlapping records (a
+    // bridge that pushes to both) wait on each other's rows in the same order, never in a cycle.
+    const byKey = [...candidates].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const chunk of chunks(byKey, INSERT_CHUNK)) {
       const rows = (await trx
         .insertInto('cdrRecord')
         .values(chunk.map((c) => c.row))
@@ -451,7 +456,8 @@ export class IngestStore {
     }
     const fresh = candidates.filter((c) => inserted.has(c.key));
     const outcomes = outcomesFor(posts, fresh);
-    for (const t of sessionTallies(posts, outcomes, fresh)) {
+    const tallies = sessionTallies(posts, outcomes, fresh).sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : 0));
+    for (const t of tallies) {
       await trx
         .insertInto('cdrSession')
         .values(t)
@@ -473,6 +479,10 @@ export class IngestStore {
     }
     const work = modelWork(posts, fresh);
     if (work.length === 0) return outcomes;
+    // The model rows are read, merged and written back: one collector process at a time may do that
+    // (a transaction-scoped advisory lock), so two processes merging records of the same call leg
+    // cannot overwrite each other's merge. Storing the records above still runs side by side.
+    await sql`SELECT pg_advisory_xact_lock(${MODEL_LOCK_CLASS}, 0)`.execute(trx);
     const loaded: Loaded = {
       calls: new Map((await this.#loadKysely(trx, 'call', idsOf(work, ['call']))).map((r) => [r['id'] as string, callFromTable(r as unknown as CallTable)])),
       legs: new Map((await this.#loadKysely(trx, 'callLeg', idsOf(work, ['callLeg']))).map((r) => [r['id'] as string, legFromTable(r as unknown as CallLegTable)])),

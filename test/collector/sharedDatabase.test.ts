@@ -1,0 +1,87 @@
+/**
+ * Two collectors on one database (two processes behind a load balancer, or a second one taking over):
+ * records of the same call legs arrive at both at once under two CDR sessions (a bridge that changed
+ * session mid-call). Every leg must end up merged from all its records, exactly as one collector
+ * would merge them, and no record stored twice. Without the model lock on Postgres, concurrent
+ * merges overwrote each other (a leg kept only its start or only its end).
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { parseCdrPost } from '../../src/collector/ingest/parse.ts';
+import { CollectorStorage } from '../../src/collector/store/index.ts';
+import type { PostInput } from '../../src/collector/store/ingestStore.ts';
+import { body, recordsXml, type RecordSpec } from '../support/cdrXml.ts';
+import { forEachDialect, freshDatabase } from '../support/databases.ts';
+
+const LEGS = 120;
+const T0 = Date.UTC(2026, 2, 1);
+const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
+
+/** Session 1 carries each leg's start and update, session 2 its end. */
+function records(): { first: RecordSpec[]; second: RecordSpec[] } {
+  const first: RecordSpec[] = [];
+  const second: RecordSpec[] = [];
+  for (let i = 0; i < LEGS; i++) {
+    const id = `shared-leg-${i}`;
+    first.push({ type: 'callLegStart', time: at(i), correlatorIndex: 2 * i, body: body.legStart(id, { remoteParty: `user${i}@example.com`, call: 'shared-call' }) });
+    first.push({ type: 'callLegUpdate', time: at(i + 1), correlatorIndex: 2 * i + 1, body: body.legUpdate(id, { state: 'connected', call: 'shared-call' }) });
+    second.push({ type: 'callLegEnd', time: at(i + 600), correlatorIndex: i, body: body.legEnd(id, { durationSeconds: 600 + i, reason: 'remoteTeardown' }) });
+  }
+  return { first, second };
+}
+
+/** Posts of `size` records each, as parsed input. */
+function posts(session: string, list: readonly RecordSpec[], size: number): PostInput[] {
+  const out: PostInput[] = [];
+  for (let i = 0; i < list.length; i += size) {
+    const parsed = parseCdrPost(recordsXml(session, list.slice(i, i + size)));
+    out.push({ session: parsed.session, callBridge: parsed.callBridge, source: null, receivedMs: T0, records: parsed.records });
+  }
+  return out;
+}
+
+async function commitAll(storage: CollectorStorage, list: readonly PostInput[]): Promise<void> {
+  for (const post of list) await storage.ingest.commit([post]);
+}
+
+async function legSummary(storage: CollectorStorage): Promise<string[]> {
+  const legs = await storage.query.legsOfCalls(['shared-call']);
+  return legs
+    .map((l) => [l.id, l.remoteParty, l.state, l.hasStart, l.hasEnd, l.durationSeconds, l.reason].join(' '))
+    .sort();
+}
+
+forEachDialect('two collectors on one database', (dialect) => {
+  it('merge records of the same legs from two sessions at once without losing either side', async () => {
+    const { first, second } = records();
+    const reference = await freshDatabase(dialect, 'shared-ref');
+    const shared = await freshDatabase(dialect, 'shared');
+    const one = await CollectorStorage.open(reference.url);
+    const a = await CollectorStorage.open(shared.url);
+    const b = await CollectorStorage.open(shared.url);
+    try {
+      await commitAll(one, [...posts('session-1', first, 4), ...posts('session-2', second, 2)]);
+      const expected = await legSummary(one);
+      assert.equal(expected.length, LEGS);
+      assert.ok(expected.every((line) => line.includes(' true true ')), 'the reference legs have start and end');
+
+      // each collector gets one session's posts; both commit at the same time
+      await Promise.all([commitAll(a, posts('session-1', first, 4)), commitAll(b, posts('session-2', second, 2))]);
+      assert.deepEqual(await legSummary(a), expected);
+      // and again from the other side: every record is a duplicate, nothing changes
+      await Promise.all([commitAll(b, posts('session-1', first, 4)), commitAll(a, posts('session-2', second, 2))]);
+      assert.deepEqual(await legSummary(b), expected);
+      const sessions = await a.query.listSessions();
+      assert.deepEqual(
+        sessions.map((s) => [s.session, s.records, s.duplicates]).sort(),
+        [
+          ['session-1', 2 * LEGS, 2 * LEGS],
+          ['session-2', LEGS, LEGS],
+        ],
+      );
+    } finally {
+      await Promise.all([one.close(), a.close(), b.close()]);
+      await Promise.all([reference.dispose(), shared.dispose()]);
+    }
+  });
+});
