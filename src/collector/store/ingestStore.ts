@@ -93,6 +93,13 @@ function keyOf(session: string, kind: string, index: number): string {
   return `${session}\u0000${kind}\u0000${index}`;
 }
 
+/** Dedup keys in one total order: session, key kind, index (numerically, so a group's records keep their order). */
+function compareKeys(a: RecordRow, b: RecordRow): number {
+  if (a.session !== b.session) return a.session < b.session ? -1 : 1;
+  if (a.keyKind !== b.keyKind) return a.keyKind < b.keyKind ? -1 : 1;
+  return a.keyIndex - b.keyIndex;
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -444,7 +451,7 @@ export class IngestStore {
     const inserted = new Set<string>();
     // Rows are written in key order, so two collector processes storing overlapping records (a
     // bridge that pushes to both) wait on each other's rows in the same order, never in a cycle.
-    const byKey = [...candidates].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const byKey = [...candidates].sort((a, b) => compareKeys(a.row, b.row));
     for (const chunk of chunks(byKey, INSERT_CHUNK)) {
       const rows = (await trx
         .insertInto('cdrRecord')
