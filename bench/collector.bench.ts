@@ -7,6 +7,7 @@
  *        [--cpu-prof DIR]   (writes a V8 CPU profile of the collector process into DIR)
  *        [--node-flags "..."]   (extra Node/V8 flags for the collector process, e.g. --trace-gc)
  *        [--prefetch 16]   (post bodies this process builds ahead while it waits for answers; 0 = on demand)
+ *        [--ids guid|sequential]   (object ids: GUIDs as a real bridge sends (default), or call-N / leg-N-k)
  *
  * Per dialect:
  *  1. ceiling: a raw insert loop of the same cdr_record rows straight into the same schema (no HTTP,
@@ -18,6 +19,7 @@
  *  6. peak RSS of the collector process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'node-flags': { type: 'string', default: '' },
     prefetch: { type: 'string', default: '16' },
+    ids: { type: 'string', default: 'guid' },
     pg: { type: 'string', default: process.env['SWITCHBOARD_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -56,6 +59,23 @@ const RECORDS_PER_CALL = 2 + LEGS_PER_CALL * 3;
 const T0 = Date.UTC(2026, 0, 1);
 const SPAN_MS = 30 * 86_400_000;
 
+const GUID_IDS = values.ids === 'guid';
+if (!['sequential', 'guid'].includes(values.ids)) throw new Error(`--ids takes sequential or guid, not ${values.ids}`);
+
+/**
+ * An object's id: `kind-n` (sequential: consecutive objects sort next to each other in every index),
+ * or a GUID derived from it, as a real call bridge sends (consecutive objects land anywhere in the
+ * id indexes).
+ */
+function objectId(kind: string, n: number | string): string {
+  if (!GUID_IDS) return `${kind}-${n}`;
+  const h = createHash('md5').update(`${kind}-${n}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The bridge's CDR session. */
+const SESSION = objectId('session', 'bench');
+
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -65,18 +85,18 @@ function record(n: number, totalCalls: number): string {
   const callNo = Math.floor(n / RECORDS_PER_CALL);
   const k = n % RECORDS_PER_CALL;
   const start = T0 + Math.floor((callNo / totalCalls) * SPAN_MS);
-  const callId = `call-${callNo}`;
-  const space = `space-${callNo % 100}`;
+  const callId = objectId('call', callNo);
+  const space = objectId('space', callNo % 100);
   const head = (type: string, atMs: number) => `<record type="${type}" time="${iso(atMs)}" recordIndex="${n + 1}" correlatorIndex="${n}">`;
   if (k === 0) {
-    return `${head('callStart', start)}<call id="${callId}"><name>Space ${callNo % 100}</name><callType>coSpace</callType><coSpace>${space}</coSpace><callCorrelator>corr-${callNo}</callCorrelator><tenant>tenant-${callNo % 5}</tenant></call></record>`;
+    return `${head('callStart', start)}<call id="${callId}"><name>Space ${callNo % 100}</name><callType>coSpace</callType><coSpace>${space}</coSpace><callCorrelator>${objectId('corr', callNo)}</callCorrelator><tenant>tenant-${callNo % 5}</tenant></call></record>`;
   }
   if (k === RECORDS_PER_CALL - 1) {
     return `${head('callEnd', start + 1_800_000)}<call id="${callId}"><callLegsCompleted>${LEGS_PER_CALL}</callLegsCompleted><callLegsMaxActive>${LEGS_PER_CALL}</callLegsMaxActive><durationSeconds>1800</durationSeconds></call></record>`;
   }
   const leg = Math.floor((k - 1) / 3);
   const step = (k - 1) % 3;
-  const legId = `leg-${callNo}-${leg}`;
+  const legId = objectId('leg', `${callNo}-${leg}`);
   const legStart = start + leg * 60_000;
   if (step === 0) {
     return `${head('callLegStart', legStart)}<callLeg id="${legId}"><remoteParty>user${(callNo * 7 + leg) % 2000}@example.com</remoteParty><localAddress>${space}@meet.example.com</localAddress><type>sip</type><direction>incoming</direction><call>${callId}</call><sipCallId>${legId}@sip</sipCallId></callLeg></record>`;
@@ -207,7 +227,7 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
   const rows = (first: number): unknown[][] =>
     Array.from({ length: perTransaction }, (_v, i) => {
       const n = first + i;
-      return [`raw-session-${perTransaction}`, 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', `obj-${n}`, record(n, totalCalls), Date.now()];
+      return [`raw-session-${perTransaction}`, 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', objectId('obj', n), record(n, totalCalls), Date.now()];
     });
   const cols = 'session, key_kind, key_index, correlator_index, record_index, num_preceding_missing, type, time_ms, call_bridge, source, object_id, raw, received_ms';
   const started = performance.now();
@@ -274,7 +294,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       // Single-record posts: the head of the stream, one record per POST.
       let n = 0;
       const singleLimit = Math.min(SINGLE_POSTS, TARGET);
-      const single = await drive(url, () => (n < singleLimit ? post('bench-session', n++, 1, totalCalls) : undefined), CONCURRENCY * 2);
+      const single = await drive(url, () => (n < singleLimit ? post(SESSION, n++, 1, totalCalls) : undefined), CONCURRENCY * 2);
       log(`single-record posts: ${single.posts} posts in ${single.seconds.toFixed(1)} s = ${Math.round(single.posts / single.seconds)} posts/s (ratio to the 1-row ceiling ${(single.posts / single.seconds / rawSingleRate).toFixed(2)})`);
 
       // Batched posts of 50 until TARGET records are stored.
@@ -288,7 +308,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         prefetched(() => {
           if (built >= TARGET) return undefined;
           const count = Math.min(50, TARGET - built);
-          const xml = post('bench-session', built, count, totalCalls);
+          const xml = post(SESSION, built, count, totalCalls);
           built += count;
           return xml;
         }, Number(values.prefetch)),
@@ -305,7 +325,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       // Re-post a slice: all duplicates.
       phase = 're-posts';
       let m = 0;
-      const dup = await drive(url, () => (m < 20_000 ? post('bench-session', (m += 50) - 50, 50, totalCalls) : undefined), CONCURRENCY);
+      const dup = await drive(url, () => (m < 20_000 ? post(SESSION, (m += 50) - 50, 50, totalCalls) : undefined), CONCURRENCY);
       log(`re-posting ${dup.stored + dup.duplicates} records: stored ${dup.stored}, duplicates ${dup.duplicates}, ${Math.round((dup.stored + dup.duplicates) / dup.seconds)} records/s`);
 
       const status = (await (await request(`${url}/api/v1/status`, { headers: { authorization: AUTH } })).body.json()) as { records: number };
@@ -320,9 +340,9 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         `/reports/concurrency?${day}`,
         `/reports/disconnectReasons?${range}`,
         `/reports/quality?${range}`,
-        `/calls?coSpace=space-7&${day}`,
+        `/calls?coSpace=${objectId('space', 7)}&${day}`,
         `/callLegs?remoteParty=user42@example.com`,
-        `/calls/call-${Math.floor(totalCalls / 2)}`,
+        `/calls/${objectId('call', Math.floor(totalCalls / 2))}`,
         `/sessions`,
       ];
       phase = 'queries';
