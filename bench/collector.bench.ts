@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Pool, request } from 'undici';
-import { CollectorStorage } from '../src/collector/store/index.ts';
+import { CollectorStorage, WAL_AUTOCHECKPOINT_FRAMES } from '../src/collector/store/index.ts';
 import { dropPostgresSchema } from '../src/shared/database.ts';
 
 const { values } = parseArgs({
@@ -233,8 +233,9 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
   const started = performance.now();
   if (dialect === 'sqlite') {
     const db = new BetterSqlite3(url.slice('sqlite:'.length));
-    db.pragma('journal_mode = WAL');
+    db.pragma('journal_mode = WAL'); // the page size is the collector's: CollectorStorage.open created the file
     db.pragma(`synchronous = ${values['sqlite-sync'].toUpperCase()}`);
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FRAMES}`);
     const insert = db.prepare(`INSERT INTO cdr_record (${cols}) VALUES (${cols.split(',').map(() => '?').join(',')}) ON CONFLICT DO NOTHING`);
     const batch = db.transaction((list: unknown[][]) => {
       for (const r of list) insert.run(...r);

@@ -67,6 +67,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** SQLite page size (bytes, a power of two 512-65536) for a database this call creates; an existing one keeps its own. */
   sqlitePageSize?: number;
+  /** SQLite WAL frames between automatic checkpoints (SQLite's default: 1,000). */
+  sqliteWalAutocheckpoint?: number;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -79,6 +81,7 @@ export async function openDatabase<DB>(url: string, options: OpenOptions = {}): 
     // The page size of a new database (it is fixed once the first table exists).
     if (options.sqlitePageSize !== undefined && sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma(`page_size = ${options.sqlitePageSize}`);
     sqlite.pragma('journal_mode = WAL');
+    if (options.sqliteWalAutocheckpoint !== undefined) sqlite.pragma(`wal_autocheckpoint = ${options.sqliteWalAutocheckpoint}`);
     sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');

@@ -48,18 +48,22 @@ export class CollectorStorage {
 
   static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {
     // 8 KiB pages: a commit of a group of posts writes fewer WAL frames (measured: 3-6 % less CPU
-    // per stored record than 4 KiB, +15 MB RSS; 16 KiB saved 8 % but cost +50 MB; BENCHMARKS.md).
-    const database = await openDatabase<CollectorDb>(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'FULL', poolSize: options.poolSize ?? 5, sqlitePageSize: 8192 });
+    // per stored record than 4 KiB, +15 MB RSS; 16 KiB saved 8 % but cost +50 MB). A checkpoint
+    // every 4,000 frames rather than 1,000: index pages that every group commit rewrites are copied
+    // back once per checkpoint, and its fsync blocks the event loop less often (+3-5 % batched
+    // ingest). Both in BENCHMARKS.md.
+    const database = await openDatabase<CollectorDb>(url, {
+      sqliteSynchronous: options.sqliteSynchronous ?? 'FULL',
+      poolSize: options.poolSize ?? 5,
+      sqlitePageSize: 8192,
+      sqliteWalAutocheckpoint: WAL_AUTOCHECKPOINT_FRAMES,
+    });
     try {
       await migrateToLatest(database, 'collector', collectorMigrations(database.dialect));
     } catch (error) {
       await database.close();
       throw error;
     }
-    // Checkpoint every 4,000 WAL frames (32 MB) rather than SQLite's 1,000: index pages that every
-    // group commit rewrites are copied back once per checkpoint, and the checkpoint's fsync blocks
-    // the event loop less often (measured: +3-5 % batched ingest; BENCHMARKS.md).
-    database.sqlite?.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FRAMES}`);
     return new CollectorStorage(database, options);
   }
 

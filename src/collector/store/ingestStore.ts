@@ -50,9 +50,9 @@ type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-exp
 type RecordRow = Omit<CdrRecordTable, 'seq'>;
 
 const INSERT_CHUNK = 200;
+const UPSERT_CHUNK = 100;
 /** The advisory lock key space (two-int form) of the collector's model merge on Postgres: 'CDR1'. */
 const MODEL_LOCK_CLASS = 0x43445231;
-const UPSERT_CHUNK = 100;
 
 interface Candidate {
   readonly postIndex: number;
@@ -93,11 +93,13 @@ function keyOf(session: string, kind: string, index: number): string {
   return `${session}\u0000${kind}\u0000${index}`;
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Dedup keys in one total order: session, key kind, index (numerically, so a group's records keep their order). */
 function compareKeys(a: RecordRow, b: RecordRow): number {
-  if (a.session !== b.session) return a.session < b.session ? -1 : 1;
-  if (a.keyKind !== b.keyKind) return a.keyKind < b.keyKind ? -1 : 1;
-  return a.keyIndex - b.keyIndex;
+  return compareText(a.session, b.session) || compareText(a.keyKind, b.keyKind) || a.keyIndex - b.keyIndex;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -463,7 +465,7 @@ export class IngestStore {
     }
     const fresh = candidates.filter((c) => inserted.has(c.key));
     const outcomes = outcomesFor(posts, fresh);
-    const tallies = sessionTallies(posts, outcomes, fresh).sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : 0));
+    const tallies = sessionTallies(posts, outcomes, fresh).sort((a, b) => compareText(a.session, b.session));
     for (const t of tallies) {
       await trx
         .insertInto('cdrSession')
