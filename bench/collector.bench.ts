@@ -227,9 +227,11 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
   const rows = (first: number): unknown[][] =>
     Array.from({ length: perTransaction }, (_v, i) => {
       const n = first + i;
-      return [`raw-session-${perTransaction}`, 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', objectId('obj', n), record(n, totalCalls), Date.now()];
+      // An object (its GUID and its integer key, as the collector numbers objects) per 3 records.
+      const object = Math.floor(n / 3);
+      return [`raw-session-${perTransaction}`, 'c', n, n, n + 1, null, 'callLegEnd', T0 + n, 'bench-bridge', 'system_id=bench', objectId('obj', object), object + 1, record(n, totalCalls), Date.now()];
     });
-  const cols = 'session, key_kind, key_index, correlator_index, record_index, num_preceding_missing, type, time_ms, call_bridge, source, object_id, raw, received_ms';
+  const cols = 'session, key_kind, key_index, correlator_index, record_index, num_preceding_missing, type, time_ms, call_bridge, source, object_id, object_seq, raw, received_ms';
   const started = performance.now();
   if (dialect === 'sqlite') {
     const db = new BetterSqlite3(url.slice('sqlite:'.length));

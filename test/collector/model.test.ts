@@ -1,6 +1,7 @@
 /** Out-of-order arrival and distributed calls: what is stored never depends on the order records came in. */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { sql } from 'kysely';
 import { forEachDialect } from '../support/databases.ts';
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { at, body, recordsXml, type RecordSpec } from '../support/cdrXml.ts';
@@ -73,6 +74,52 @@ forEachDialect('collector model: out-of-order arrival', (dialect) => {
     assert.ok(rec);
     assert.equal(rec.path, '/rec/board');
     assert.equal(rec.endTime, new Date(T0 + 66000).toISOString());
+  });
+
+  it('refers to objects by their integer keys: every record to its object, every leg to its call, whatever the order', async () => {
+    for (const c of [inOrder, shuffled]) {
+      const { rows } = await sql<{ what: string; n: number }>`
+        SELECT 'leg records' AS what, count(*) AS n FROM cdr_record r JOIN call_leg l ON l.id = r.object_id
+          WHERE r.type IN ('callLegStart', 'callLegUpdate', 'callLegEnd') AND r.object_seq = l.seq
+        UNION ALL SELECT 'call records', count(*) FROM cdr_record r JOIN call k ON k.id = r.object_id
+          WHERE r.type IN ('callStart', 'callEnd') AND r.object_seq = k.seq
+        UNION ALL SELECT 'recording records', count(*) FROM cdr_record r JOIN media_session m ON m.id = r.object_id
+          WHERE r.type IN ('recordingStart', 'recordingEnd') AND r.object_seq = m.seq
+        UNION ALL SELECT 'legs of the call', count(*) FROM call_leg l JOIN call k ON k.id = l.call_id WHERE l.call_seq = k.seq
+        UNION ALL SELECT 'records without a key', count(*) FROM cdr_record WHERE object_seq IS NULL
+        UNION ALL SELECT 'distinct seqs', count(DISTINCT seq) FROM (SELECT seq FROM call UNION ALL SELECT seq FROM call_leg UNION ALL SELECT seq FROM media_session) s`.execute(c.collector.storage.db);
+      // All 7 leg records (3 + 4), 2 call records and 2 recording records point at their object; both
+      // legs are stitched to the call (in the reversed order they arrived before it); 4 objects, 4 numbers.
+      assert.deepEqual(Object.fromEntries(rows.map((r) => [r.what, r.n])), {
+        'leg records': 7,
+        'call records': 2,
+        'recording records': 2,
+        'legs of the call': 2,
+        'records without a key': 0,
+        'distinct seqs': 4,
+      });
+    }
+  });
+
+  it('stitches a leg that named its call before the call arrived, in a later post', async () => {
+    const c = inOrder;
+    const specs: Omit<RecordSpec, 'correlatorIndex' | 'recordIndex'>[] = [
+      { type: 'callLegStart', time: at(T0, 100), body: body.legStart('x-leg', { remoteParty: 'carol@example.com' }) },
+      { type: 'callLegUpdate', time: at(T0, 101), body: body.legUpdate('x-leg', { state: 'connected', call: 'x-call' }) },
+      { type: 'callStart', time: at(T0, 99), body: body.callStart('x-call', { name: 'Late', coSpace: 'space-late' }) },
+    ];
+    const records = specs.map((r, i) => ({ ...r, correlatorIndex: 100 + i, recordIndex: 101 + i }));
+    assert.equal((await c.post(recordsXml('sess-late', records.slice(0, 2), 'bridge-1'))).status, 200);
+    const { rows: waiting } = await sql<{ callSeq: number | null }>`SELECT call_seq FROM call_leg WHERE id = 'x-leg'`.execute(c.collector.storage.db);
+    assert.deepEqual(waiting, [{ callSeq: null }], 'no call yet');
+    assert.deepEqual((await c.get('/callLegs?call=x-call')).callLegs.map((l: { id: string }) => l.id), ['x-leg'], 'found by the call id meanwhile');
+    assert.equal((await c.post(recordsXml('sess-late', records.slice(2), 'bridge-1'))).status, 200);
+    const { rows } = await sql<{ stitched: number }>`
+      SELECT count(*) AS stitched FROM call_leg l JOIN call k ON k.seq = l.call_seq WHERE l.id = 'x-leg' AND k.id = 'x-call'`.execute(c.collector.storage.db);
+    assert.equal(Number(rows[0]?.stitched), 1);
+    const call = await c.get('/calls/x-call');
+    assert.deepEqual(call.callLegs.map((l: { id: string }) => l.id), ['x-leg']);
+    assert.deepEqual(call.timeline.map((r: { type: string }) => r.type), ['callStart', 'callLegStart', 'callLegUpdate']);
   });
 
   it('filters calls and call legs by time, coSpace, party, reason, bridge, tenant and cdrTag', async () => {

@@ -4,6 +4,11 @@
  * and the normalised calls, call legs, recordings and streamings updated, all in ONE transaction per
  * group of posts. The caller answers 200 only after `commit` resolves.
  *
+ * Objects are referred to by integer keys (`seq`, `schema.ts` ObjectKeys): every object a group
+ * mentions is looked up (or numbered, when it is new) before its records are stored, so each record
+ * carries its object's `object_seq` and each leg its call's `call_seq`. Both grow with arrival time,
+ * so their index entries land on the few newest pages instead of a random page per record (GUIDs).
+ *
  * The steps are the same on both dialects (the pure functions below); only loading and saving
  * differ: kysely on Postgres, cached prepared statements on SQLite's own handle (the ingest hot
  * path: building and preparing large multi-row statements for every post cost more than the
@@ -17,7 +22,7 @@ import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '
 import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
-import { callFromTable, callToTable, legFromTable, legToTable } from './rows.ts';
+import { callFromTable, callToTable, legFromTable, legToTable, mediaFromTable, mediaToTable } from './rows.ts';
 import type { PostgresStatistics } from './statistics.ts';
 import type { CallLegTable, CallTable, CdrRecordTable, CdrSessionTable, CollectorDb, MediaSessionTable } from './schema.ts';
 
@@ -59,7 +64,23 @@ interface Candidate {
   readonly key: string;
   readonly row: RecordRow;
   readonly record: RecordInput;
+  /** The model table the record feeds (with `row.objectId`), if any. */
+  readonly table: ObjectTable | undefined;
 }
+
+/** The model tables, by the object kinds they hold. */
+type ObjectTable = 'calls' | 'legs' | 'media';
+const OBJECT_TABLES: readonly ObjectTable[] = ['calls', 'legs', 'media'];
+
+function tableOf(kind: ObjectKind | undefined): ObjectTable | undefined {
+  if (kind === undefined) return undefined;
+  return kind === 'call' ? 'calls' : kind === 'callLeg' ? 'legs' : 'media';
+}
+
+type ObjectSeqs = Record<ObjectTable, Map<string, number>>;
+
+/** The `collector_sequence` row that numbers objects: its value is the last seq handed out. */
+const OBJECT_SEQUENCE = 'object';
 
 /** A group's additions to one session's counters (the row is upserted by adding them). */
 type SessionTally = CdrSessionTable;
@@ -70,11 +91,15 @@ interface Work {
   readonly record: ModelRecord;
 }
 
-/** The rows a group of posts touches, loaded before merging and saved after. */
+/** The rows a group of posts touches, loaded before merging and saved after, and the objects' keys. */
 interface Loaded {
   readonly calls: Map<string, CallRow>;
   readonly legs: Map<string, CallLegRow>;
   readonly media: Map<string, MediaSessionRow>;
+  /** The seq of every object the group mentions (stored, or numbered by this group) and of the legs' calls. */
+  readonly seqs: ObjectSeqs;
+  /** Calls first seen in this group: legs that arrived before them are stitched when they are saved. */
+  readonly newCalls: Set<string>;
 }
 
 interface StoredLegRecord {
@@ -119,10 +144,12 @@ function buildCandidates(posts: readonly PostInput[]): Candidate[] {
       const key = keyOf(post.session, keyKind, keyIndex);
       if (seen.has(key)) continue;
       seen.add(key);
+      const objectId = objectIdOf(record.body);
       candidates.push({
         postIndex,
         key,
         record,
+        table: objectId === null ? undefined : tableOf(objectKindOf(record.type)),
         row: {
           session: post.session,
           keyKind,
@@ -134,7 +161,8 @@ function buildCandidates(posts: readonly PostInput[]): Candidate[] {
           timeMs: record.timeMs ?? post.receivedMs,
           callBridge: post.callBridge,
           source: post.source,
-          objectId: objectIdOf(record.body),
+          objectId,
+          objectSeq: null,
           raw: record.raw,
           receivedMs: post.receivedMs,
         },
@@ -152,6 +180,46 @@ function outcomesFor(posts: readonly PostInput[], fresh: readonly Candidate[]): 
   }
   for (const outcome of outcomes) outcome.duplicates = outcome.received - outcome.stored;
   return outcomes;
+}
+
+/** The distinct objects the candidates are about, per model table. */
+function objectIdsOf(candidates: readonly Candidate[]): Record<ObjectTable, string[]> {
+  const ids: Record<ObjectTable, Set<string>> = { calls: new Set(), legs: new Set(), media: new Set() };
+  for (const c of candidates) if (c.table !== undefined && c.row.objectId !== null) ids[c.table].add(c.row.objectId);
+  return { calls: [...ids.calls], legs: [...ids.legs], media: [...ids.media] };
+}
+
+/**
+ * Numbers the objects that have no seq yet, after `last` (the sequence's value); returns the new
+ * value. A number whose records all turn out to be duplicates is simply never used.
+ */
+function numberNewObjects(ids: Record<ObjectTable, readonly string[]>, loaded: Loaded, last: number): number {
+  let next = last;
+  for (const table of OBJECT_TABLES) {
+    const seqs = loaded.seqs[table];
+    for (const id of ids[table]) {
+      if (seqs.has(id)) continue;
+      seqs.set(id, ++next);
+      if (table === 'calls') loaded.newCalls.add(id);
+    }
+  }
+  return next;
+}
+
+function attachObjectSeqs(candidates: readonly Candidate[], seqs: ObjectSeqs): void {
+  for (const c of candidates) {
+    if (c.table !== undefined && c.row.objectId !== null) c.row.objectSeq = seqs[c.table].get(c.row.objectId) ?? null;
+  }
+}
+
+/** The calls the saved legs belong to whose seq the group does not know yet (to look up). */
+function unknownCallsOfLegs(work: readonly Work[], loaded: Loaded): string[] {
+  const out = new Set<string>();
+  for (const id of idsOf(work, ['callLeg'])) {
+    const callId = loaded.legs.get(id)?.callId ?? null;
+    if (callId !== null && !loaded.seqs.calls.has(callId)) out.add(callId);
+  }
+  return [...out];
 }
 
 function sessionTallies(posts: readonly PostInput[], outcomes: readonly PostOutcome[], fresh: readonly Candidate[]): SessionTally[] {
@@ -235,6 +303,12 @@ function applyWork(work: readonly Work[], loaded: Loaded): Set<string> {
   return refold;
 }
 
+function seqOf(seqs: Map<string, number>, id: string): number {
+  const seq = seqs.get(id);
+  if (seq === undefined) throw new Error(`object ${id} has no seq`); // numberNewObjects numbered every object of the group
+  return seq;
+}
+
 /** Rebuilds legs from all their stored records (a record older than one already merged arrived). */
 function foldLegs(rows: readonly StoredLegRecord[]): Map<string, CallLegRow> {
   const byLeg = new Map<string, ModelRecord[]>();
@@ -251,12 +325,35 @@ function foldLegs(rows: readonly StoredLegRecord[]): Map<string, CallLegRow> {
   return out;
 }
 
-function rowsToSave(work: readonly Work[], loaded: Loaded): { calls: CallTable[]; legs: CallLegTable[]; media: MediaSessionTable[] } {
+/** The rows to write, with their keys; `stitch`: new calls whose earlier legs wait for their call_seq. */
+function rowsToSave(work: readonly Work[], loaded: Loaded): { calls: CallTable[]; legs: CallLegTable[]; media: MediaSessionTable[]; stitch: { seq: number; id: string }[] } {
+  const { seqs } = loaded;
+  const calls = idsOf(work, ['call']);
   return {
-    calls: idsOf(work, ['call']).map((id) => callToTable(loaded.calls.get(id) as CallRow)),
-    legs: idsOf(work, ['callLeg']).map((id) => legToTable(loaded.legs.get(id) as CallLegRow)),
-    media: idsOf(work, ['recording', 'streaming']).map((id) => loaded.media.get(id) as MediaSessionTable),
+    calls: calls.map((id) => callToTable(loaded.calls.get(id) as CallRow, seqOf(seqs.calls, id))),
+    legs: idsOf(work, ['callLeg']).map((id) => {
+      const leg = loaded.legs.get(id) as CallLegRow;
+      return legToTable(leg, seqOf(seqs.legs, id), leg.callId === null ? null : (seqs.calls.get(leg.callId) ?? null));
+    }),
+    media: idsOf(work, ['recording', 'streaming']).map((id) => mediaToTable(loaded.media.get(id) as MediaSessionRow, seqOf(seqs.media, id))),
+    stitch: calls.filter((id) => loaded.newCalls.has(id)).map((id) => ({ seq: seqOf(seqs.calls, id), id })),
   };
+}
+
+/** A stored model row split into the model row and its seq. */
+function keyed<Row>(row: Record<string, unknown>, fromTable: (row: never) => Row): [string, Row, number] {
+  return [row['id'] as string, fromTable(row as never), row['seq'] as number];
+}
+
+function emptyLoaded(): Loaded {
+  return { calls: new Map(), legs: new Map(), media: new Map(), seqs: { calls: new Map(), legs: new Map(), media: new Map() }, newCalls: new Set() };
+}
+
+function addLoaded<Row>(rows: readonly [string, Row, number][], into: Map<string, Row>, seqs: Map<string, number>): void {
+  for (const [id, row, seq] of rows) {
+    into.set(id, row);
+    seqs.set(id, seq);
+  }
 }
 
 /** The SQLite statement's update clause (the kysely path spells the same in its builder). */
@@ -284,6 +381,7 @@ const RECORD_COLUMNS: readonly (keyof RecordRow)[] = [
   'callBridge',
   'source',
   'objectId',
+  'objectSeq',
   'raw',
   'receivedMs',
 ];
@@ -374,9 +472,10 @@ export class IngestStore {
     if (first === undefined) return;
     const columns = Object.keys(first);
     const names = columns.map(snake);
+    // An object's seq never changes once given.
     const statement = this.#statement(
       `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${names
-        .filter((n) => n !== 'id')
+        .filter((n) => n !== 'id' && n !== 'seq')
         .map((n) => `${n} = excluded.${n}`)
         .join(', ')}`,
     );
@@ -395,6 +494,16 @@ export class IngestStore {
 
   #commitSqlite(posts: readonly PostInput[]): PostOutcome[] {
     const candidates = buildCandidates(posts);
+    const ids = objectIdsOf(candidates);
+    const loaded = emptyLoaded();
+    addLoaded(this.#loadSqlite('call', ids.calls).map((r) => keyed(r, callFromTable)), loaded.calls, loaded.seqs.calls);
+    addLoaded(this.#loadSqlite('call_leg', ids.legs).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
+    addLoaded(this.#loadSqlite('media_session', ids.media).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
+    const sequence = this.#statement(`SELECT value FROM collector_sequence WHERE name = '${OBJECT_SEQUENCE}'`).pluck().get() as number;
+    const last = numberNewObjects(ids, loaded, sequence);
+    if (last !== sequence) this.#statement(`UPDATE collector_sequence SET value = ? WHERE name = '${OBJECT_SEQUENCE}'`).run(last);
+    attachObjectSeqs(candidates, loaded.seqs);
+
     const insert = this.#statement(
       `INSERT INTO cdr_record (${RECORD_COLUMNS.map(snake).join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (session, key_kind, key_index) DO NOTHING`,
     );
@@ -406,23 +515,25 @@ export class IngestStore {
     for (const t of sessionTallies(posts, outcomes, fresh)) upsertSession.run(...SESSION_COLUMNS.map((k) => t[k]));
     const work = modelWork(posts, fresh);
     if (work.length === 0) return outcomes;
-    const loaded: Loaded = {
-      calls: new Map(this.#loadSqlite('call', idsOf(work, ['call'])).map((r) => [r['id'] as string, callFromTable(r as unknown as CallTable)])),
-      legs: new Map(this.#loadSqlite('call_leg', idsOf(work, ['callLeg'])).map((r) => [r['id'] as string, legFromTable(r as unknown as CallLegTable)])),
-      media: new Map(this.#loadSqlite('media_session', idsOf(work, ['recording', 'streaming'])).map((r) => [r['id'] as string, r as unknown as MediaSessionRow])),
-    };
     const refold = applyWork(work, loaded);
     if (refold.size > 0) {
       const select = this.#statement(
-        `SELECT object_id, type, session, call_bridge, time_ms, key_index, raw FROM cdr_record WHERE object_id = ? AND type IN (${CALL_LEG_RECORD_TYPES.map((t) => `'${t}'`).join(', ')})`,
+        `SELECT object_id, type, session, call_bridge, time_ms, key_index, raw FROM cdr_record WHERE object_seq = ? AND type IN (${CALL_LEG_RECORD_TYPES.map((t) => `'${t}'`).join(', ')})`,
       );
-      const rows = [...refold].flatMap((id) => (select.all(id) as Record<string, unknown>[]).map((r) => camelRow(r) as unknown as StoredLegRecord));
+      const rows = [...refold].flatMap((id) => (select.all(seqOf(loaded.seqs.legs, id)) as Record<string, unknown>[]).map((r) => camelRow(r) as unknown as StoredLegRecord));
       for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
+    }
+    const callSeq = this.#statement('SELECT seq FROM call WHERE id = ?').pluck();
+    for (const id of unknownCallsOfLegs(work, loaded)) {
+      const seq = callSeq.get(id) as number | undefined;
+      if (seq !== undefined) loaded.seqs.calls.set(id, seq);
     }
     const save = rowsToSave(work, loaded);
     this.#upsertSqlite('call', save.calls);
     this.#upsertSqlite('call_leg', save.legs);
     this.#upsertSqlite('media_session', save.media);
+    const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
+    for (const call of save.stitch) stitch.run(call.seq, call.id);
     return outcomes;
   }
 
@@ -431,7 +542,7 @@ export class IngestStore {
   async #upsertKysely(trx: AnyTrx, table: string, rows: readonly object[]): Promise<void> {
     const first = rows[0];
     if (first === undefined) return;
-    const columns = Object.keys(first).filter((c) => c !== 'id');
+    const columns = Object.keys(first).filter((c) => c !== 'id' && c !== 'seq');
     const set = Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]));
     for (const chunk of chunks(rows, UPSERT_CHUNK)) {
       await trx
@@ -449,7 +560,22 @@ export class IngestStore {
   }
 
   async #commitKysely(trx: AnyTrx, posts: readonly PostInput[]): Promise<PostOutcome[]> {
+    // One collector process at a time commits (a transaction-scoped advisory lock): numbering new
+    // objects and the read-merge-write of their rows must not interleave with another process's, or
+    // two processes would give one call leg two numbers, or overwrite each other's merge.
+    await sql`SELECT pg_advisory_xact_lock(${MODEL_LOCK_CLASS}, 0)`.execute(trx);
     const candidates = buildCandidates(posts);
+    const ids = objectIdsOf(candidates);
+    const loaded = emptyLoaded();
+    addLoaded((await this.#loadKysely(trx, 'call', ids.calls)).map((r) => keyed(r, callFromTable)), loaded.calls, loaded.seqs.calls);
+    addLoaded((await this.#loadKysely(trx, 'callLeg', ids.legs)).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
+    addLoaded((await this.#loadKysely(trx, 'mediaSession', ids.media)).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
+    const typed = trx as unknown as Transaction<CollectorDb>;
+    const sequence = (await typed.selectFrom('collectorSequence').select('value').where('name', '=', OBJECT_SEQUENCE).executeTakeFirstOrThrow()).value;
+    const last = numberNewObjects(ids, loaded, sequence);
+    if (last !== sequence) await trx.updateTable('collectorSequence').set({ value: last }).where('name', '=', OBJECT_SEQUENCE).execute();
+    attachObjectSeqs(candidates, loaded.seqs);
+
     const inserted = new Set<string>();
     // Rows are written in key order, so two collector processes storing overlapping records (a
     // bridge that pushes to both) wait on each other's rows in the same order, never in a cycle.
@@ -488,31 +614,27 @@ export class IngestStore {
     }
     const work = modelWork(posts, fresh);
     if (work.length === 0) return outcomes;
-    // The model rows are read, merged and written back: one collector process at a time may do that
-    // (a transaction-scoped advisory lock), so two processes merging records of the same call leg
-    // cannot overwrite each other's merge. Storing the records above still runs side by side.
-    await sql`SELECT pg_advisory_xact_lock(${MODEL_LOCK_CLASS}, 0)`.execute(trx);
-    const loaded: Loaded = {
-      calls: new Map((await this.#loadKysely(trx, 'call', idsOf(work, ['call']))).map((r) => [r['id'] as string, callFromTable(r as unknown as CallTable)])),
-      legs: new Map((await this.#loadKysely(trx, 'callLeg', idsOf(work, ['callLeg']))).map((r) => [r['id'] as string, legFromTable(r as unknown as CallLegTable)])),
-      media: new Map(
-        (await this.#loadKysely(trx, 'mediaSession', idsOf(work, ['recording', 'streaming']))).map((r) => [r['id'] as string, r as unknown as MediaSessionRow]),
-      ),
-    };
     const refold = applyWork(work, loaded);
     if (refold.size > 0) {
       const rows = (await trx
         .selectFrom('cdrRecord')
         .select(['objectId', 'type', 'session', 'callBridge', 'timeMs', 'keyIndex', 'raw'])
-        .where('objectId', 'in', [...refold])
+        .where('objectSeq', 'in', [...refold].map((id) => seqOf(loaded.seqs.legs, id)))
         .where('type', 'in', [...CALL_LEG_RECORD_TYPES])
         .execute()) as StoredLegRecord[];
       for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
+    }
+    for (const chunk of chunks(unknownCallsOfLegs(work, loaded), 500)) {
+      const rows = await typed.selectFrom('call').select(['id', 'seq']).where('id', 'in', chunk).execute();
+      for (const r of rows) loaded.seqs.calls.set(r.id, r.seq);
     }
     const save = rowsToSave(work, loaded);
     await this.#upsertKysely(trx, 'call', save.calls);
     await this.#upsertKysely(trx, 'callLeg', save.legs);
     await this.#upsertKysely(trx, 'mediaSession', save.media);
+    for (const call of save.stitch) {
+      await trx.updateTable('callLeg').set({ callSeq: call.seq }).where('callId', '=', call.id).where('callSeq', 'is', null).execute();
+    }
     return outcomes;
   }
 }

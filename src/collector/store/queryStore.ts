@@ -1,10 +1,10 @@
 /** Reads for the query API: calls, call legs, meetings, records, sessions and gaps. */
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
 import type { CallRow } from '../model/call.ts';
 import type { CallLegRow } from '../model/callLeg.ts';
 import type { MediaSessionRow } from '../model/media.ts';
-import { callFromTable, legFromTable } from './rows.ts';
+import { callFromTable, legFromTable, mediaFromTable } from './rows.ts';
 import type { CdrSessionTable, CollectorDb } from './schema.ts';
 
 export interface TimeRange {
@@ -73,6 +73,17 @@ export interface MeetingSummary {
   readonly callBridges: number;
   readonly beginMs: number;
   readonly endMs: number | null;
+}
+
+/**
+ * The legs of some calls: by the call's seq, and, for legs that arrived before their call, by the
+ * call's id (they wait with a null call_seq in the small partial index `call_leg_orphan`).
+ */
+function legsOfCall(eb: ExpressionBuilder<CollectorDb, 'callLeg'>, callIds: readonly string[]) {
+  return eb.or([
+    eb('callLeg.callSeq', 'in', eb.selectFrom('call as c').select('c.seq').where('c.id', 'in', callIds)),
+    eb.and([eb('callLeg.callSeq', 'is', null), eb('callLeg.callId', 'in', callIds)]),
+  ]);
 }
 
 type CallQuery = SelectQueryBuilder<CollectorDb, 'call', object>;
@@ -150,7 +161,8 @@ export class QueryStore {
     let q: LegQuery = this.#db.selectFrom('callLeg').leftJoin('call', 'call.id', 'callLeg.callId');
     if (f.from !== undefined) q = q.where('callLeg.beginMs', '>=', f.from);
     if (f.to !== undefined) q = q.where('callLeg.beginMs', '<', f.to);
-    if (f.callId !== undefined) q = q.where('callLeg.callId', '=', f.callId);
+    const { callId } = f;
+    if (callId !== undefined) q = q.where((eb) => legsOfCall(eb, [callId]));
     if (f.coSpace !== undefined) q = q.where('call.coSpace', '=', f.coSpace);
     if (f.callBridge !== undefined) q = q.where('callLeg.callBridge', '=', f.callBridge);
     if (f.tenant !== undefined) q = q.where('call.tenant', '=', f.tenant);
@@ -192,7 +204,13 @@ export class QueryStore {
 
   async legsOfCalls(callIds: readonly string[]): Promise<CallLegRow[]> {
     if (callIds.length === 0) return [];
-    const rows = await this.#db.selectFrom('callLeg').selectAll().where('callId', 'in', callIds).orderBy('beginMs').orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('callLeg')
+      .selectAll('callLeg')
+      .where((eb) => legsOfCall(eb, callIds))
+      .orderBy('callLeg.beginMs')
+      .orderBy('callLeg.id')
+      .execute();
     return rows.map(legFromTable);
   }
 
@@ -200,23 +218,34 @@ export class QueryStore {
     if (callIds.length === 0) return [];
     let q = this.#db.selectFrom('mediaSession').selectAll().where('callId', 'in', callIds);
     if (kind) q = q.where('kind', '=', kind);
-    return (await q.orderBy('startMs').execute());
+    return (await q.orderBy('startMs').execute()).map(mediaFromTable);
   }
 
   async listMedia(kind: 'recording' | 'streaming', range: TimeRange, page: Page): Promise<MediaSessionRow[]> {
     let q = this.#db.selectFrom('mediaSession').selectAll().where('kind', '=', kind);
     if (range.from !== undefined) q = q.where('startMs', '>=', range.from);
     if (range.to !== undefined) q = q.where('startMs', '<', range.to);
-    return (await q.orderBy('startMs').orderBy('id').limit(page.limit).offset(page.offset).execute());
+    return (await q.orderBy('startMs').orderBy('id').limit(page.limit).offset(page.offset).execute()).map(mediaFromTable);
   }
 
-  /** The records that made a set of objects (a call and its legs), in the order the bridge generated them. */
+  /**
+   * The records that made a set of objects (a call, its legs, its recordings), in the order the
+   * bridge generated them. Only modelled records refer to an object (by its seq); records of other
+   * types are found by session and index.
+   */
   async recordsOfObjects(objectIds: readonly string[]): Promise<StoredRecord[]> {
     if (objectIds.length === 0) return [];
     const rows = await this.#db
       .selectFrom('cdrRecord')
       .selectAll()
-      .where('objectId', 'in', objectIds)
+      .where('objectSeq', 'in', (eb) =>
+        eb
+          .selectFrom('call')
+          .select('seq')
+          .where('id', 'in', objectIds)
+          .unionAll(eb.selectFrom('callLeg').select('seq').where('id', 'in', objectIds))
+          .unionAll(eb.selectFrom('mediaSession').select('seq').where('id', 'in', objectIds)),
+      )
       .orderBy('timeMs')
       .orderBy('session')
       .orderBy('keyIndex')

@@ -20,6 +20,8 @@ export interface CdrRecordTable {
   callBridge: string | null;
   source: string | null;
   objectId: string | null;
+  /** The `seq` of the call, call leg or media session the record is about (modelled types only). */
+  objectSeq: number | null;
   raw: string;
   receivedMs: number;
 }
@@ -48,9 +50,24 @@ export type StoredRow<Row> = {
   [K in keyof Row]: [Row[K]] extends [boolean] ? number : [Row[K]] extends [boolean | null] ? number | null : Row[K];
 };
 
-export type CallTable = StoredRow<CallRow>;
-export type CallLegTable = StoredRow<CallLegRow>;
-export type MediaSessionTable = MediaSessionRow;
+/**
+ * Storage-only columns of the model tables: `seq`, the object's integer key (one numbering for calls,
+ * legs and media sessions, in arrival order; `collector_sequence`), and a leg's `callSeq`, its call's
+ * seq (null while the call has not arrived). Records and legs refer to objects by these, not by
+ * GUID (migration 0002).
+ */
+export interface ObjectKeys {
+  seq: number;
+}
+
+export type CallTable = StoredRow<CallRow> & ObjectKeys;
+export type CallLegTable = StoredRow<CallLegRow> & ObjectKeys & { callSeq: number | null };
+export type MediaSessionTable = MediaSessionRow & ObjectKeys;
+
+export interface CollectorSequenceTable {
+  name: string;
+  value: number;
+}
 
 export interface CollectorDb {
   cdrRecord: CdrRecordTable;
@@ -58,4 +75,5 @@ export interface CollectorDb {
   call: CallTable;
   callLeg: CallLegTable;
   mediaSession: MediaSessionTable;
+  collectorSequence: CollectorSequenceTable;
 }
