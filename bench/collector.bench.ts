@@ -344,8 +344,12 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         `/reports/disconnectReasons?${range}`,
         `/reports/quality?${range}`,
         `/calls?coSpace=${objectId('space', 7)}&${day}`,
+        // Filters without a time range (all stored time): no index serves them (migration 0002).
+        `/calls?coSpace=${objectId('space', 7)}`,
         `/callLegs?remoteParty=user42@example.com`,
+        `/meetings/${objectId('corr', Math.floor(totalCalls / 2))}`,
         `/calls/${objectId('call', Math.floor(totalCalls / 2))}`,
+        `/callLegs?call=${objectId('call', Math.floor(totalCalls / 2))}`,
         `/sessions`,
       ];
       phase = 'queries';

@@ -10,8 +10,9 @@
  * - `call_leg.call_seq` (the leg's call) replaces `call_leg_call`; legs whose call has not arrived
  *   yet keep `call_seq` NULL and sit in the small partial index `call_leg_orphan` on `call_id`
  *   until the call's first record stitches them.
- * - `call_meeting` and `call_leg_remote_party` go: meetings and party filters are read through the
- *   time-range indexes (every listing and report is bounded by a time range).
+ * - `call_meeting`, `call_co_space` and `call_leg_remote_party` go: their values are GUIDs or
+ *   thousands of names, so they too cost a random page per call or leg. Filters by meeting, space
+ *   or party read the time range's rows (the span indexes), or every row without a range.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
@@ -64,6 +65,7 @@ export function objectSeq(_dialect: DialectName): Migration {
       await db.schema.dropIndex('call_leg_call').execute();
       await db.schema.dropIndex('call_meeting').execute();
       await db.schema.dropIndex('call_leg_remote_party').execute();
+      await db.schema.dropIndex('call_co_space').execute();
       await db.schema.createIndex('cdr_record_object_seq').on('cdr_record').column('object_seq').execute();
       await db.schema.createIndex('call_leg_call_seq').on('call_leg').column('call_seq').execute();
       await db.schema.createIndex('call_leg_orphan').on('call_leg').column('call_id').where(sql.ref('call_seq'), 'is', null).execute();
