@@ -119,6 +119,9 @@ forEachDialect('collector model: out-of-order arrival', (dialect) => {
     assert.equal(Number(rows[0]?.stitched), 1);
     const call = await c.get('/calls/x-call');
     assert.deepEqual(call.callLegs.map((l: { id: string }) => l.id), ['x-leg']);
+    for (const shown of [call.call, call.callLegs[0], (await c.get('/callLegs/x-leg')).callLeg]) {
+      assert.deepEqual(Object.keys(shown).filter((k) => /seq/i.test(k)), [], 'the storage keys stay inside');
+    }
     assert.deepEqual(call.timeline.map((r: { type: string }) => r.type), ['callStart', 'callLegStart', 'callLegUpdate']);
   });
 

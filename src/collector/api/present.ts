@@ -35,7 +35,8 @@ export function presentCall(row: CallRow): Record<string, unknown> {
 }
 
 const LEG_TIMES = new Set(['startMs', 'connectedMs', 'endMs', 'beginMs']);
-const LEG_HIDDEN = new Set(['lastOrder', 'alarms']);
+/** Internals: merge order, alarms (shown below), and the storage's object keys (`store/schema.ts`). */
+const LEG_HIDDEN = new Set(['lastOrder', 'alarms', 'seq', 'callSeq']);
 
 /** A call leg, flat (one column per field, as in CSV); `alarms` as a list in JSON, JSON text in CSV. */
 export function presentCallLeg(row: CallLegRow, forCsv = false): Record<string, unknown> {
