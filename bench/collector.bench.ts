@@ -253,7 +253,8 @@ async function rawInsertRate(dialect: 'sqlite' | 'postgres', url: string, totalC
     for (let first = 0; first < count; first += perTransaction) {
       const list = rows(first);
       const params = list.flat();
-      const placeholders = list.map((_r, i) => `(${Array.from({ length: 13 }, (_v, j) => `$${i * 13 + j + 1}`).join(',')})`).join(',');
+      const width = cols.split(',').length;
+      const placeholders = list.map((_r, i) => `(${Array.from({ length: width }, (_v, j) => `$${i * width + j + 1}`).join(',')})`).join(',');
       await client.query(`INSERT INTO cdr_record (${cols}) VALUES ${placeholders} ON CONFLICT DO NOTHING`, params);
     }
     await client.end();

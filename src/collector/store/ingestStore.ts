@@ -189,22 +189,27 @@ function objectIdsOf(candidates: readonly Candidate[]): Record<ObjectTable, stri
   return { calls: [...ids.calls], legs: [...ids.legs], media: [...ids.media] };
 }
 
-/**
- * Numbers the objects that have no seq yet, after `last` (the sequence's value); returns the new
- * value. A number whose records all turn out to be duplicates is simply never used.
- */
-function numberNewObjects(ids: Record<ObjectTable, readonly string[]>, loaded: Loaded, last: number): number {
-  let next = last;
-  for (const table of OBJECT_TABLES) {
-    const seqs = loaded.seqs[table];
-    for (const id of ids[table]) {
-      if (seqs.has(id)) continue;
-      seqs.set(id, ++next);
-      if (table === 'calls') loaded.newCalls.add(id);
-    }
-  }
-  return next;
+/** The objects the group mentions that have no seq yet (first seen now), in a fixed order. */
+function newObjects(ids: Record<ObjectTable, readonly string[]>, loaded: Loaded): [ObjectTable, string][] {
+  const out: [ObjectTable, string][] = [];
+  for (const table of OBJECT_TABLES) for (const id of ids[table]) if (!loaded.seqs[table].has(id)) out.push([table, id]);
+  return out;
 }
+
+/**
+ * Gives the new objects the seqs after `before` (the sequence advanced past them already). A number
+ * whose records all turn out to be duplicates is simply never used.
+ */
+function numberNewObjects(objects: readonly [ObjectTable, string][], loaded: Loaded, before: number): void {
+  let next = before;
+  for (const [table, id] of objects) {
+    loaded.seqs[table].set(id, ++next);
+    if (table === 'calls') loaded.newCalls.add(id);
+  }
+}
+
+/** Advances the object sequence by `?` and answers its new value (SQLite; Postgres spells the same). */
+const RESERVE_SEQS = `UPDATE collector_sequence SET value = value + ? WHERE name = '${OBJECT_SEQUENCE}' RETURNING value`;
 
 function attachObjectSeqs(candidates: readonly Candidate[], seqs: ObjectSeqs): void {
   for (const c of candidates) {
@@ -499,9 +504,11 @@ export class IngestStore {
     addLoaded(this.#loadSqlite('call', ids.calls).map((r) => keyed(r, callFromTable)), loaded.calls, loaded.seqs.calls);
     addLoaded(this.#loadSqlite('call_leg', ids.legs).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
     addLoaded(this.#loadSqlite('media_session', ids.media).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
-    const sequence = this.#statement(`SELECT value FROM collector_sequence WHERE name = '${OBJECT_SEQUENCE}'`).pluck().get() as number;
-    const last = numberNewObjects(ids, loaded, sequence);
-    if (last !== sequence) this.#statement(`UPDATE collector_sequence SET value = ? WHERE name = '${OBJECT_SEQUENCE}'`).run(last);
+    const unnumbered = newObjects(ids, loaded);
+    if (unnumbered.length > 0) {
+      const last = this.#statement(RESERVE_SEQS).pluck().get(unnumbered.length) as number;
+      numberNewObjects(unnumbered, loaded, last - unnumbered.length);
+    }
     attachObjectSeqs(candidates, loaded.seqs);
 
     const insert = this.#statement(
@@ -571,9 +578,13 @@ export class IngestStore {
     addLoaded((await this.#loadKysely(trx, 'callLeg', ids.legs)).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
     addLoaded((await this.#loadKysely(trx, 'mediaSession', ids.media)).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
     const typed = trx as unknown as Transaction<CollectorDb>;
-    const sequence = (await typed.selectFrom('collectorSequence').select('value').where('name', '=', OBJECT_SEQUENCE).executeTakeFirstOrThrow()).value;
-    const last = numberNewObjects(ids, loaded, sequence);
-    if (last !== sequence) await trx.updateTable('collectorSequence').set({ value: last }).where('name', '=', OBJECT_SEQUENCE).execute();
+    const unnumbered = newObjects(ids, loaded);
+    if (unnumbered.length > 0) {
+      const { rows } = await sql<{ value: number }>`UPDATE collector_sequence SET value = value + ${unnumbered.length} WHERE name = ${OBJECT_SEQUENCE} RETURNING value`.execute(trx);
+      const last = rows[0]?.value;
+      if (last === undefined) throw new Error(`collector_sequence has no '${OBJECT_SEQUENCE}' row`);
+      numberNewObjects(unnumbered, loaded, last - unnumbered.length);
+    }
     attachObjectSeqs(candidates, loaded.seqs);
 
     const inserted = new Set<string>();
@@ -632,8 +643,9 @@ export class IngestStore {
     await this.#upsertKysely(trx, 'call', save.calls);
     await this.#upsertKysely(trx, 'callLeg', save.legs);
     await this.#upsertKysely(trx, 'mediaSession', save.media);
-    for (const call of save.stitch) {
-      await trx.updateTable('callLeg').set({ callSeq: call.seq }).where('callId', '=', call.id).where('callSeq', 'is', null).execute();
+    if (save.stitch.length > 0) {
+      const calls = sql.join(save.stitch.map((c) => sql`(${c.id}, ${c.seq}::bigint)`));
+      await sql`UPDATE call_leg SET call_seq = v.seq FROM (VALUES ${calls}) AS v (id, seq) WHERE call_leg.call_id = v.id AND call_leg.call_seq IS NULL`.execute(trx);
     }
     return outcomes;
   }

@@ -76,13 +76,14 @@ export interface MeetingSummary {
 }
 
 /**
- * The legs of some calls: by the call's seq, and, for legs that arrived before their call, by the
- * call's id (they wait with a null call_seq in the small partial index `call_leg_orphan`).
+ * The legs of one call: by the call's seq, and, for legs that arrived before their call, by the
+ * call's id (they wait with a null call_seq in the small partial index `call_leg_orphan`). The seq is
+ * a scalar subquery, so both dialects evaluate it once and read each arm from its index.
  */
-function legsOfCall(eb: ExpressionBuilder<CollectorDb, 'callLeg'>, callIds: readonly string[]) {
+function legsOfCall(eb: ExpressionBuilder<CollectorDb, 'callLeg'>, callId: string) {
   return eb.or([
-    eb('callLeg.callSeq', 'in', eb.selectFrom('call as c').select('c.seq').where('c.id', 'in', callIds)),
-    eb.and([eb('callLeg.callSeq', 'is', null), eb('callLeg.callId', 'in', callIds)]),
+    eb('callLeg.callSeq', '=', eb.selectFrom('call as c').select('c.seq').where('c.id', '=', callId)),
+    eb.and([eb('callLeg.callSeq', 'is', null), eb('callLeg.callId', '=', callId)]),
   ]);
 }
 
@@ -162,7 +163,7 @@ export class QueryStore {
     if (f.from !== undefined) q = q.where('callLeg.beginMs', '>=', f.from);
     if (f.to !== undefined) q = q.where('callLeg.beginMs', '<', f.to);
     const { callId } = f;
-    if (callId !== undefined) q = q.where((eb) => legsOfCall(eb, [callId]));
+    if (callId !== undefined) q = q.where((eb) => legsOfCall(eb, callId));
     if (f.coSpace !== undefined) q = q.where('call.coSpace', '=', f.coSpace);
     if (f.callBridge !== undefined) q = q.where('callLeg.callBridge', '=', f.callBridge);
     if (f.tenant !== undefined) q = q.where('call.tenant', '=', f.tenant);
@@ -204,14 +205,14 @@ export class QueryStore {
 
   async legsOfCalls(callIds: readonly string[]): Promise<CallLegRow[]> {
     if (callIds.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('callLeg')
-      .selectAll('callLeg')
-      .where((eb) => legsOfCall(eb, callIds))
-      .orderBy('callLeg.beginMs')
-      .orderBy('callLeg.id')
-      .execute();
-    return rows.map(legFromTable);
+    // Two index reads (by the calls' seqs; legs still waiting for their call by its id), merged here:
+    // an OR of both in one statement made Postgres scan the whole table.
+    const seqs = (await this.#db.selectFrom('call').select('seq').where('id', 'in', callIds).execute()).map((r) => r.seq);
+    const bySeq = seqs.length === 0 ? [] : await this.#db.selectFrom('callLeg').selectAll().where('callSeq', 'in', seqs).execute();
+    const waiting = await this.#db.selectFrom('callLeg').selectAll().where('callSeq', 'is', null).where('callId', 'in', callIds).execute();
+    return [...bySeq, ...waiting]
+      .map(legFromTable)
+      .sort((a, b) => a.beginMs - b.beginMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async mediaOfCalls(callIds: readonly string[], kind?: 'recording' | 'streaming'): Promise<MediaSessionRow[]> {
