@@ -22,9 +22,9 @@ import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '
 import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
-import { callFromTable, callToTable, legFromTable, legToTable, mediaFromTable, mediaToTable } from './rows.ts';
+import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaFromTable, mediaToTable, mediaValues } from './rows.ts';
 import type { PostgresStatistics } from './statistics.ts';
-import type { CallLegTable, CallTable, CdrRecordTable, CdrSessionTable, CollectorDb, MediaSessionTable } from './schema.ts';
+import type { CdrRecordTable, CdrSessionTable, CollectorDb } from './schema.ts';
 
 export interface RecordInput {
   readonly type: string;
@@ -330,17 +330,25 @@ function foldLegs(rows: readonly StoredLegRecord[]): Map<string, CallLegRow> {
   return out;
 }
 
-/** The rows to write, with their keys; `stitch`: new calls whose earlier legs wait for their call_seq. */
-function rowsToSave(work: readonly Work[], loaded: Loaded): { calls: CallTable[]; legs: CallLegTable[]; media: MediaSessionTable[]; stitch: { seq: number; id: string }[] } {
+interface RowsToSave {
+  readonly calls: { row: CallRow; seq: number }[];
+  readonly legs: { row: CallLegRow; seq: number; callSeq: number | null }[];
+  readonly media: { row: MediaSessionRow; seq: number }[];
+  /** New calls whose earlier legs wait for their call_seq. */
+  readonly stitch: { seq: number; id: string }[];
+}
+
+/** The rows to write, with their keys. */
+function rowsToSave(work: readonly Work[], loaded: Loaded): RowsToSave {
   const { seqs } = loaded;
   const calls = idsOf(work, ['call']);
   return {
-    calls: calls.map((id) => callToTable(loaded.calls.get(id) as CallRow, seqOf(seqs.calls, id))),
+    calls: calls.map((id) => ({ row: loaded.calls.get(id) as CallRow, seq: seqOf(seqs.calls, id) })),
     legs: idsOf(work, ['callLeg']).map((id) => {
-      const leg = loaded.legs.get(id) as CallLegRow;
-      return legToTable(leg, seqOf(seqs.legs, id), leg.callId === null ? null : (seqs.calls.get(leg.callId) ?? null));
+      const row = loaded.legs.get(id) as CallLegRow;
+      return { row, seq: seqOf(seqs.legs, id), callSeq: row.callId === null ? null : (seqs.calls.get(row.callId) ?? null) };
     }),
-    media: idsOf(work, ['recording', 'streaming']).map((id) => mediaToTable(loaded.media.get(id) as MediaSessionRow, seqOf(seqs.media, id))),
+    media: idsOf(work, ['recording', 'streaming']).map((id) => ({ row: loaded.media.get(id) as MediaSessionRow, seq: seqOf(seqs.media, id) })),
     stitch: calls.filter((id) => loaded.newCalls.has(id)).map((id) => ({ seq: seqOf(seqs.calls, id), id })),
   };
 }
@@ -472,10 +480,8 @@ export class IngestStore {
     return statement;
   }
 
-  #upsertSqlite(table: string, rows: readonly object[]): void {
-    const first = rows[0];
-    if (first === undefined) return;
-    const columns = Object.keys(first);
+  /** Inserts or updates rows; each row gives its values for the table's `columns` (in that order). */
+  #upsertSqlite(table: string, columns: readonly string[], rows: readonly ((columns: readonly string[]) => unknown[])[]): void {
     const names = columns.map(snake);
     // An object's seq never changes once given.
     const statement = this.#statement(
@@ -484,7 +490,7 @@ export class IngestStore {
         .map((n) => `${n} = excluded.${n}`)
         .join(', ')}`,
     );
-    for (const row of rows) statement.run(...columns.map((c) => (row as Record<string, unknown>)[c]));
+    for (const values of rows) statement.run(...values(columns));
   }
 
   #loadSqlite(table: string, ids: readonly string[]): Record<string, unknown>[] {
@@ -536,9 +542,10 @@ export class IngestStore {
       if (seq !== undefined) loaded.seqs.calls.set(id, seq);
     }
     const save = rowsToSave(work, loaded);
-    this.#upsertSqlite('call', save.calls);
-    this.#upsertSqlite('call_leg', save.legs);
-    this.#upsertSqlite('media_session', save.media);
+    const first = { call: save.calls[0], leg: save.legs[0], media: save.media[0] };
+    if (first.call) this.#upsertSqlite('call', Object.keys(callToTable(first.call.row, 0)), save.calls.map((c) => (columns) => callValues(c.row, c.seq, columns)));
+    if (first.leg) this.#upsertSqlite('call_leg', Object.keys(legToTable(first.leg.row, 0, null)), save.legs.map((l) => (columns) => legValues(l.row, l.seq, l.callSeq, columns)));
+    if (first.media) this.#upsertSqlite('media_session', Object.keys(mediaToTable(first.media.row, 0)), save.media.map((m) => (columns) => mediaValues(m.row, m.seq, columns)));
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
     return outcomes;
@@ -640,9 +647,9 @@ export class IngestStore {
       for (const r of rows) loaded.seqs.calls.set(r.id, r.seq);
     }
     const save = rowsToSave(work, loaded);
-    await this.#upsertKysely(trx, 'call', save.calls);
-    await this.#upsertKysely(trx, 'callLeg', save.legs);
-    await this.#upsertKysely(trx, 'mediaSession', save.media);
+    await this.#upsertKysely(trx, 'call', save.calls.map((c) => callToTable(c.row, c.seq)));
+    await this.#upsertKysely(trx, 'callLeg', save.legs.map((l) => legToTable(l.row, l.seq, l.callSeq)));
+    await this.#upsertKysely(trx, 'mediaSession', save.media.map((m) => mediaToTable(m.row, m.seq)));
     if (save.stitch.length > 0) {
       const calls = sql.join(save.stitch.map((c) => sql`(${c.id}, ${c.seq}::bigint)`));
       await sql`UPDATE call_leg SET call_seq = v.seq FROM (VALUES ${calls}) AS v (id, seq) WHERE call_leg.call_id = v.id AND call_leg.call_seq IS NULL`.execute(trx);

@@ -19,6 +19,8 @@ const LEG_FLAGS = [
   'unencryptedMedia',
 ] as const;
 const LEG_REQUIRED_FLAGS = ['hasStart', 'hasEnd'] as const;
+const CALL_FLAG_SET: ReadonlySet<string> = new Set([...CALL_FLAGS, ...CALL_REQUIRED_FLAGS]);
+const LEG_FLAG_SET: ReadonlySet<string> = new Set([...LEG_FLAGS, ...LEG_REQUIRED_FLAGS]);
 
 function optionalFlag(value: boolean | null): number | null {
   return value === null ? null : toFlag(value);
@@ -69,4 +71,26 @@ export function mediaToTable(row: MediaSessionRow, seq: number): MediaSessionTab
 
 export function mediaFromTable(row: MediaSessionTable): MediaSessionRow {
   return row;
+}
+
+/**
+ * The values of a call's table row in `columns` order (flags as 0/1, `seq` given), bound straight
+ * into a statement: building the table row first (a ~25-field copy with the key added) and reading it
+ * back cost allocation the ingest path does not need.
+ */
+export function callValues(row: CallRow, seq: number, columns: readonly string[]): unknown[] {
+  const source = row as unknown as Record<string, unknown>;
+  return columns.map((c) => (c === 'seq' ? seq : CALL_FLAG_SET.has(c) ? optionalFlag(source[c] as boolean | null) : source[c]));
+}
+
+/** The values of a leg's table row in `columns` order (see `callValues`). */
+export function legValues(row: CallLegRow, seq: number, callSeq: number | null, columns: readonly string[]): unknown[] {
+  const source = row as unknown as Record<string, unknown>;
+  return columns.map((c) => (c === 'seq' ? seq : c === 'callSeq' ? callSeq : LEG_FLAG_SET.has(c) ? optionalFlag(source[c] as boolean | null) : source[c]));
+}
+
+/** The values of a media session's table row in `columns` order. */
+export function mediaValues(row: MediaSessionRow, seq: number, columns: readonly string[]): unknown[] {
+  const source = row as unknown as Record<string, unknown>;
+  return columns.map((c) => (c === 'seq' ? seq : source[c]));
 }
