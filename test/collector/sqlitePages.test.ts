@@ -1,7 +1,7 @@
 /**
  * The collector's SQLite settings: a new database gets 8 KiB pages (fewer WAL frames per commit), a
  * database created before, with SQLite's default 4 KiB, keeps its page size and still takes posts;
- * the WAL is checkpointed every 4,000 frames.
+ * the WAL is checkpointed every 16,000 frames.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -50,12 +50,12 @@ it('keeps the page size of an existing database', async () => {
   assert.equal(pageSize(path), 4096);
 });
 
-it('checkpoints the WAL every 4,000 frames', async () => {
+it('checkpoints the WAL every 16,000 frames', async () => {
   const c = await startTestCollector('sqlite');
   try {
     const result = await sql<{ walAutocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(c.collector.storage.db);
-    assert.equal(WAL_AUTOCHECKPOINT_FRAMES, 4000);
-    assert.deepEqual(result.rows, [{ walAutocheckpoint: 4000 }]);
+    assert.equal(WAL_AUTOCHECKPOINT_FRAMES, 16_000);
+    assert.deepEqual(result.rows, [{ walAutocheckpoint: 16_000 }]);
   } finally {
     await c.close();
   }

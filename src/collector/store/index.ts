@@ -11,8 +11,8 @@ import { ReportStore } from './reportStore.ts';
 import type { CollectorDb } from './schema.ts';
 import { PostgresStatistics } from './statistics.ts';
 
-/** SQLite WAL frames between automatic checkpoints. */
-export const WAL_AUTOCHECKPOINT_FRAMES = 4000;
+/** SQLite WAL frames between automatic checkpoints (16,000 × 8 KiB: a WAL file of up to 125 MiB). */
+export const WAL_AUTOCHECKPOINT_FRAMES = 16_000;
 
 export interface StorageOptions {
   /**
@@ -49,9 +49,11 @@ export class CollectorStorage {
   static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {
     // 8 KiB pages: a commit of a group of posts writes fewer WAL frames (measured: 3-6 % less CPU
     // per stored record than 4 KiB, +15 MB RSS; 16 KiB saved 8 % but cost +50 MB). A checkpoint
-    // every 4,000 frames rather than 1,000: index pages that every group commit rewrites are copied
-    // back once per checkpoint, and its fsync blocks the event loop less often (+3-5 % batched
-    // ingest). Both in BENCHMARKS.md.
+    // every 16,000 frames rather than SQLite's 1,000: an index page rewritten by many group commits
+    // (the newest pages, and with GUIDs the primary keys' random pages) is copied back once per
+    // checkpoint, and the checkpoint's fsync blocks the event loop less often. With GUID ids at 1M
+    // records: 28.9k records/s at 4,000 frames, 31.4-31.7k at 16,000, 31.0k at 32,000. All in
+    // BENCHMARKS.md.
     const database = await openDatabase<CollectorDb>(url, {
       sqliteSynchronous: options.sqliteSynchronous ?? 'FULL',
       poolSize: options.poolSize ?? 5,
