@@ -458,7 +458,9 @@ export class IngestStore {
     const sqlite = this.#sqlite;
     if (sqlite) {
       // Holding a kysely connection serialises this with every other query on the handle.
-      return this.#db.connection().execute(() => Promise.resolve(sqlite.transaction(() => this.#commitSqlite(posts))()));
+      // BEGIN IMMEDIATE: the commit reads the rows and the object sequence before it writes, so it
+      // takes the write lock first; another process sharing the file cannot commit in between.
+      return this.#db.connection().execute(() => Promise.resolve(sqlite.transaction(() => this.#commitSqlite(posts)).immediate()));
     }
     return this.#db
       .transaction()
