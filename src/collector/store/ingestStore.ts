@@ -22,7 +22,7 @@ import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '
 import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
-import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaFromTable, mediaToTable, mediaValues } from './rows.ts';
+import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaToTable, mediaValues } from './rows.ts';
 import type { PostgresStatistics } from './statistics.ts';
 import type { CdrRecordTable, CdrSessionTable, CollectorDb } from './schema.ts';
 
@@ -353,20 +353,21 @@ function rowsToSave(work: readonly Work[], loaded: Loaded): RowsToSave {
   };
 }
 
-/** A stored model row split into the model row and its seq. */
-function keyed<Row>(row: Record<string, unknown>, fromTable: (row: never) => Row): [string, Row, number] {
-  return [row['id'] as string, fromTable(row as never), row['seq'] as number];
-}
+type StoredRow = Record<string, unknown>;
 
-function emptyLoaded(): Loaded {
-  return { calls: new Map(), legs: new Map(), media: new Map(), seqs: { calls: new Map(), legs: new Map(), media: new Map() }, newCalls: new Set() };
-}
-
-function addLoaded<Row>(rows: readonly [string, Row, number][], into: Map<string, Row>, seqs: Map<string, number>): void {
-  for (const [id, row, seq] of rows) {
-    into.set(id, row);
-    seqs.set(id, seq);
-  }
+/** The stored rows of the objects a group mentions, as model rows, with their seqs. */
+function loadedFrom(calls: readonly StoredRow[], legs: readonly StoredRow[], media: readonly StoredRow[]): Loaded {
+  const loaded: Loaded = { calls: new Map(), legs: new Map(), media: new Map(), seqs: { calls: new Map(), legs: new Map(), media: new Map() }, newCalls: new Set() };
+  const add = <Row>(rows: readonly StoredRow[], fromTable: (row: never) => Row, into: Map<string, Row>, seqs: Map<string, number>): void => {
+    for (const r of rows) {
+      into.set(r['id'] as string, fromTable(r as never));
+      seqs.set(r['id'] as string, r['seq'] as number);
+    }
+  };
+  add(calls, callFromTable, loaded.calls, loaded.seqs.calls);
+  add(legs, legFromTable, loaded.legs, loaded.seqs.legs);
+  add(media, (row: MediaSessionRow) => row, loaded.media, loaded.seqs.media);
+  return loaded;
 }
 
 /** The SQLite statement's update clause (the kysely path spells the same in its builder). */
@@ -443,6 +444,7 @@ export class IngestStore {
   readonly #db: Kysely<CollectorDb>;
   readonly #sqlite: BetterSqlite3.Database | undefined;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #upserts = new Map<string, { columns: readonly string[]; statement: BetterSqlite3.Statement }>();
 
   /** Postgres: refreshes planner statistics after heavy ingest. */
   readonly statistics: PostgresStatistics | undefined;
@@ -482,17 +484,26 @@ export class IngestStore {
     return statement;
   }
 
-  /** Inserts or updates rows; each row gives its values for the table's `columns` (in that order). */
-  #upsertSqlite(table: string, columns: readonly string[], rows: readonly ((columns: readonly string[]) => unknown[])[]): void {
-    const names = columns.map(snake);
-    // An object's seq never changes once given.
-    const statement = this.#statement(
-      `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${names
-        .filter((n) => n !== 'id' && n !== 'seq')
-        .map((n) => `${n} = excluded.${n}`)
-        .join(', ')}`,
-    );
-    for (const values of rows) statement.run(...values(columns));
+  /**
+   * A model table's upsert and its columns (camelCase, in statement order), prepared once: the
+   * columns are those of a table row built from the first model row saved (`*ToTable`).
+   */
+  #upsertSqlite(table: string, tableRow: () => object): { columns: readonly string[]; statement: BetterSqlite3.Statement } {
+    let upsert = this.#upserts.get(table);
+    if (!upsert) {
+      const columns = Object.keys(tableRow());
+      const names = columns.map(snake);
+      // An object's seq never changes once given.
+      const statement = (this.#sqlite as BetterSqlite3.Database).prepare(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${names
+          .filter((n) => n !== 'id' && n !== 'seq')
+          .map((n) => `${n} = excluded.${n}`)
+          .join(', ')}`,
+      );
+      upsert = { columns, statement };
+      this.#upserts.set(table, upsert);
+    }
+    return upsert;
   }
 
   #loadSqlite(table: string, ids: readonly string[]): Record<string, unknown>[] {
@@ -508,10 +519,7 @@ export class IngestStore {
   #commitSqlite(posts: readonly PostInput[]): PostOutcome[] {
     const candidates = buildCandidates(posts);
     const ids = objectIdsOf(candidates);
-    const loaded = emptyLoaded();
-    addLoaded(this.#loadSqlite('call', ids.calls).map((r) => keyed(r, callFromTable)), loaded.calls, loaded.seqs.calls);
-    addLoaded(this.#loadSqlite('call_leg', ids.legs).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
-    addLoaded(this.#loadSqlite('media_session', ids.media).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
+    const loaded = loadedFrom(this.#loadSqlite('call', ids.calls), this.#loadSqlite('call_leg', ids.legs), this.#loadSqlite('media_session', ids.media));
     const unnumbered = newObjects(ids, loaded);
     if (unnumbered.length > 0) {
       const last = this.#statement(RESERVE_SEQS).pluck().get(unnumbered.length) as number;
@@ -544,10 +552,18 @@ export class IngestStore {
       if (seq !== undefined) loaded.seqs.calls.set(id, seq);
     }
     const save = rowsToSave(work, loaded);
-    const first = { call: save.calls[0], leg: save.legs[0], media: save.media[0] };
-    if (first.call) this.#upsertSqlite('call', Object.keys(callToTable(first.call.row, 0)), save.calls.map((c) => (columns) => callValues(c.row, c.seq, columns)));
-    if (first.leg) this.#upsertSqlite('call_leg', Object.keys(legToTable(first.leg.row, 0, null)), save.legs.map((l) => (columns) => legValues(l.row, l.seq, l.callSeq, columns)));
-    if (first.media) this.#upsertSqlite('media_session', Object.keys(mediaToTable(first.media.row, 0)), save.media.map((m) => (columns) => mediaValues(m.row, m.seq, columns)));
+    for (const c of save.calls) {
+      const { columns, statement } = this.#upsertSqlite('call', () => callToTable(c.row, c.seq));
+      statement.run(...callValues(c.row, c.seq, columns));
+    }
+    for (const l of save.legs) {
+      const { columns, statement } = this.#upsertSqlite('call_leg', () => legToTable(l.row, l.seq, l.callSeq));
+      statement.run(...legValues(l.row, l.seq, l.callSeq, columns));
+    }
+    for (const m of save.media) {
+      const { columns, statement } = this.#upsertSqlite('media_session', () => mediaToTable(m.row, m.seq));
+      statement.run(...mediaValues(m.row, m.seq, columns));
+    }
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
     return outcomes;
@@ -582,10 +598,7 @@ export class IngestStore {
     await sql`SELECT pg_advisory_xact_lock(${MODEL_LOCK_CLASS}, 0)`.execute(trx);
     const candidates = buildCandidates(posts);
     const ids = objectIdsOf(candidates);
-    const loaded = emptyLoaded();
-    addLoaded((await this.#loadKysely(trx, 'call', ids.calls)).map((r) => keyed(r, callFromTable)), loaded.calls, loaded.seqs.calls);
-    addLoaded((await this.#loadKysely(trx, 'callLeg', ids.legs)).map((r) => keyed(r, legFromTable)), loaded.legs, loaded.seqs.legs);
-    addLoaded((await this.#loadKysely(trx, 'mediaSession', ids.media)).map((r) => keyed(r, mediaFromTable)), loaded.media, loaded.seqs.media);
+    const loaded = loadedFrom(await this.#loadKysely(trx, 'call', ids.calls), await this.#loadKysely(trx, 'callLeg', ids.legs), await this.#loadKysely(trx, 'mediaSession', ids.media));
     const typed = trx as unknown as Transaction<CollectorDb>;
     const unnumbered = newObjects(ids, loaded);
     if (unnumbered.length > 0) {

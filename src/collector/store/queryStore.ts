@@ -4,7 +4,7 @@ import type { DialectName } from '../../shared/database.ts';
 import type { CallRow } from '../model/call.ts';
 import type { CallLegRow } from '../model/callLeg.ts';
 import type { MediaSessionRow } from '../model/media.ts';
-import { callFromTable, legFromTable, mediaFromTable } from './rows.ts';
+import { callFromTable, legFromTable } from './rows.ts';
 import type { CdrSessionTable, CollectorDb } from './schema.ts';
 
 export interface TimeRange {
@@ -219,14 +219,14 @@ export class QueryStore {
     if (callIds.length === 0) return [];
     let q = this.#db.selectFrom('mediaSession').selectAll().where('callId', 'in', callIds);
     if (kind) q = q.where('kind', '=', kind);
-    return (await q.orderBy('startMs').execute()).map(mediaFromTable);
+    return q.orderBy('startMs').execute();
   }
 
   async listMedia(kind: 'recording' | 'streaming', range: TimeRange, page: Page): Promise<MediaSessionRow[]> {
     let q = this.#db.selectFrom('mediaSession').selectAll().where('kind', '=', kind);
     if (range.from !== undefined) q = q.where('startMs', '>=', range.from);
     if (range.to !== undefined) q = q.where('startMs', '<', range.to);
-    return (await q.orderBy('startMs').orderBy('id').limit(page.limit).offset(page.offset).execute()).map(mediaFromTable);
+    return q.orderBy('startMs').orderBy('id').limit(page.limit).offset(page.offset).execute();
   }
 
   /**

@@ -69,10 +69,6 @@ export function mediaToTable(row: MediaSessionRow, seq: number): MediaSessionTab
   return { ...row, seq };
 }
 
-export function mediaFromTable(row: MediaSessionTable): MediaSessionRow {
-  return row;
-}
-
 /**
  * The values of a call's table row in `columns` order (flags as 0/1, `seq` given), bound straight
  * into a statement: building the table row first (a ~25-field copy with the key added) and reading it
