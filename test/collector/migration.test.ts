@@ -1,6 +1,7 @@
 /**
- * A database written before migration 0002 (object keys) reads the same after it: calls, legs,
- * recordings and timelines equal those of a collector that stored the same records from scratch.
+ * A database written before migration 0002 (object keys) reads the same after it and 0003 (tables
+ * keyed by seq, GUIDs in object_key): calls, legs, recordings and timelines equal those of a
+ * collector that stored the same records from scratch.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
@@ -15,7 +16,7 @@ import { callToTable, legToTable } from '../../src/collector/store/rows.ts';
 import { forEachDialect, freshDatabase, type TestDatabase } from '../support/databases.ts';
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { at, body, recordsXml, type RecordSpec } from '../support/cdrXml.ts';
-import { CamelCasePlugin } from 'kysely';
+import { CamelCasePlugin, sql } from 'kysely';
 
 const T0 = Date.UTC(2026, 2, 2, 10, 0, 0);
 const S = 'sess-migrate';
@@ -110,6 +111,16 @@ forEachDialect('collector migration 0002: object keys', (dialect) => {
     try {
       const expected = await snapshot(fresh);
       assert.equal(JSON.stringify(await snapshot(old), null, 1), JSON.stringify(expected, null, 1));
+      const check = await openDatabase(migrated.url);
+      try {
+        const keys = await sql<{ kind: string; id: string; seq: number }>`SELECT kind, id, seq FROM object_key ORDER BY kind, id`.execute(check.db);
+        assert.deepEqual(keys.rows.map((r) => `${r.kind} ${r.id}`), ['c m-call', 'l m-leg1', 'l m-leg2', 'l m-stray', 'm m-rec'], 'every existing object is indexed');
+        const marks = await sql<{ name: string; value: number }>`SELECT name, value FROM collector_sequence ORDER BY name`.execute(check.db);
+        assert.deepEqual(marks.rows.map((r) => [r.name, r.value]), [['indexed', 5], ['object', 5], ['pruned', 0]]);
+        assert.deepEqual(keys.rows.map((r) => r.seq).sort(), [1, 2, 3, 4, 5]);
+      } finally {
+        await check.close();
+      }
       assert.equal((expected as { call: { callLegs: unknown[]; timeline: unknown[] } }).call.callLegs.length, 2);
       assert.equal((expected as { call: { timeline: unknown[] } }).call.timeline.length, 10, 'the call, its legs and its recording');
       // New records after the migration continue the numbering and merge into the old rows.

@@ -6,6 +6,7 @@ import { CamelCasePlugin, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
 import { collectorMigrations } from '../storage/migrations/index.ts';
 import { IngestStore } from './ingestStore.ts';
+import { INDEX_BATCH_OBJECTS, ObjectKeyIndex } from './objectKeys.ts';
 import { QueryStore } from './queryStore.ts';
 import { ReportStore } from './reportStore.ts';
 import type { CollectorDb } from './schema.ts';
@@ -24,6 +25,8 @@ export interface StorageOptions {
   readonly poolSize?: number;
   /** Postgres: ANALYZE the tables after this many stored records (`statistics.ts`). */
   readonly analyzeEvery?: number | undefined;
+  /** New objects held in memory before their GUIDs are written to `object_key` (`objectKeys.ts`). */
+  readonly indexBatch?: number;
   /** Failures of background work (a statistics refresh). */
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
 }
@@ -41,8 +44,9 @@ export class CollectorStorage {
     this.dialect = database.dialect;
     this.db = database.db.withPlugin(new CamelCasePlugin());
     const statistics = database.dialect === 'postgres' ? new PostgresStatistics(this.db, { every: options.analyzeEvery, onError: options.onBackgroundError }) : undefined;
-    this.ingest = new IngestStore(this.db, database.sqlite, statistics);
-    this.query = new QueryStore(this.db, this.dialect);
+    const keys = new ObjectKeyIndex(database.dialect, options.indexBatch ?? INDEX_BATCH_OBJECTS);
+    this.ingest = new IngestStore(this.db, keys, database.sqlite, statistics);
+    this.query = new QueryStore(this.db, this.dialect, keys);
     this.reports = new ReportStore(this.db, this.dialect, database.sqlite);
   }
 

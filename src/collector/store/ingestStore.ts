@@ -23,6 +23,7 @@ import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
 import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaToTable, mediaValues } from './rows.ts';
+import { OBJECT_TABLES, type ObjectKeyIndex, type ObjectSeqs, type ObjectTable } from './objectKeys.ts';
 import type { PostgresStatistics } from './statistics.ts';
 import type { CdrRecordTable, CdrSessionTable, CollectorDb } from './schema.ts';
 
@@ -68,16 +69,12 @@ interface Candidate {
   readonly table: ObjectTable | undefined;
 }
 
-/** The model tables, by the object kinds they hold. */
-type ObjectTable = 'calls' | 'legs' | 'media';
-const OBJECT_TABLES: readonly ObjectTable[] = ['calls', 'legs', 'media'];
 
 function tableOf(kind: ObjectKind | undefined): ObjectTable | undefined {
   if (kind === undefined) return undefined;
   return kind === 'call' ? 'calls' : kind === 'callLeg' ? 'legs' : 'media';
 }
 
-type ObjectSeqs = Record<ObjectTable, Map<string, number>>;
 
 /** The `collector_sequence` row that numbers objects: its value is the last seq handed out. */
 const OBJECT_SEQUENCE = 'object';
@@ -355,7 +352,10 @@ function rowsToSave(work: readonly Work[], loaded: Loaded): RowsToSave {
 
 type StoredRow = Record<string, unknown>;
 
-/** The stored rows of the objects a group mentions, as model rows, with their seqs. */
+/**
+ * The stored rows of the objects a group mentions, as model rows, with their seqs (an object whose
+ * key is known but whose row is gone, dropped by retention, counts as new).
+ */
 function loadedFrom(calls: readonly StoredRow[], legs: readonly StoredRow[], media: readonly StoredRow[]): Loaded {
   const loaded: Loaded = { calls: new Map(), legs: new Map(), media: new Map(), seqs: { calls: new Map(), legs: new Map(), media: new Map() }, newCalls: new Set() };
   const add = <Row>(rows: readonly StoredRow[], fromTable: (row: never) => Row, into: Map<string, Row>, seqs: Map<string, number>): void => {
@@ -445,12 +445,14 @@ export class IngestStore {
   readonly #sqlite: BetterSqlite3.Database | undefined;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
   readonly #upserts = new Map<string, { columns: readonly string[]; statement: BetterSqlite3.Statement }>();
+  readonly #keys: ObjectKeyIndex;
 
   /** Postgres: refreshes planner statistics after heavy ingest. */
   readonly statistics: PostgresStatistics | undefined;
 
-  constructor(db: Kysely<CollectorDb>, sqlite?: BetterSqlite3.Database, statistics?: PostgresStatistics) {
+  constructor(db: Kysely<CollectorDb>, keys: ObjectKeyIndex, sqlite?: BetterSqlite3.Database, statistics?: PostgresStatistics) {
     this.#db = db;
+    this.#keys = keys;
     this.#sqlite = sqlite;
     this.statistics = statistics;
   }
@@ -462,15 +464,28 @@ export class IngestStore {
       // Holding a kysely connection serialises this with every other query on the handle.
       // BEGIN IMMEDIATE: the commit reads the rows and the object sequence before it writes, so it
       // takes the write lock first; another process sharing the file cannot commit in between.
-      return this.#db.connection().execute(() => Promise.resolve(sqlite.transaction(() => this.#commitSqlite(posts)).immediate()));
+      return this.#db.connection().execute(() => {
+        try {
+          return Promise.resolve(sqlite.transaction(() => this.#commitSqlite(sqlite, posts)).immediate());
+        } catch (error) {
+          this.#keys.invalidate(); // it may have read this transaction's own rows
+          throw error;
+        }
+      });
     }
     return this.#db
       .transaction()
       .execute((trx) => this.#commitKysely(trx as unknown as AnyTrx, posts))
-      .then((outcomes) => {
-        this.statistics?.stored(outcomes.reduce((sum, o) => sum + o.stored, 0));
-        return outcomes;
-      });
+      .then(
+        (outcomes) => {
+          this.statistics?.stored(outcomes.reduce((sum, o) => sum + o.stored, 0));
+          return outcomes;
+        },
+        (error: unknown) => {
+          this.#keys.invalidate();
+          throw error;
+        },
+      );
   }
 
   // ---- SQLite: synchronous, cached prepared statements
@@ -495,7 +510,7 @@ export class IngestStore {
       const names = columns.map(snake);
       // An object's seq never changes once given.
       const statement = (this.#sqlite as BetterSqlite3.Database).prepare(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${names
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (seq) DO UPDATE SET ${names
           .filter((n) => n !== 'id' && n !== 'seq')
           .map((n) => `${n} = excluded.${n}`)
           .join(', ')}`,
@@ -506,20 +521,21 @@ export class IngestStore {
     return upsert;
   }
 
-  #loadSqlite(table: string, ids: readonly string[]): Record<string, unknown>[] {
-    const statement = this.#statement(`SELECT * FROM ${table} WHERE id = ?`);
+  #loadSqlite(table: string, seqs: ReadonlyMap<string, number>): Record<string, unknown>[] {
+    const statement = this.#statement(`SELECT * FROM ${table} WHERE seq = ?`);
     const out: Record<string, unknown>[] = [];
-    for (const id of ids) {
-      const row = statement.get(id) as Record<string, unknown> | undefined;
+    for (const seq of seqs.values()) {
+      const row = statement.get(seq) as Record<string, unknown> | undefined;
       if (row) out.push(camelRow(row));
     }
     return out;
   }
 
-  #commitSqlite(posts: readonly PostInput[]): PostOutcome[] {
+  #commitSqlite(sqlite: BetterSqlite3.Database, posts: readonly PostInput[]): PostOutcome[] {
     const candidates = buildCandidates(posts);
     const ids = objectIdsOf(candidates);
-    const loaded = loadedFrom(this.#loadSqlite('call', ids.calls), this.#loadSqlite('call_leg', ids.legs), this.#loadSqlite('media_session', ids.media));
+    const stored = this.#keys.resolveSqlite(sqlite, ids);
+    const loaded = loadedFrom(this.#loadSqlite('call', stored.calls), this.#loadSqlite('call_leg', stored.legs), this.#loadSqlite('media_session', stored.media));
     const unnumbered = newObjects(ids, loaded);
     if (unnumbered.length > 0) {
       const last = this.#statement(RESERVE_SEQS).pluck().get(unnumbered.length) as number;
@@ -546,11 +562,8 @@ export class IngestStore {
       const rows = [...refold].flatMap((id) => (select.all(seqOf(loaded.seqs.legs, id)) as Record<string, unknown>[]).map((r) => camelRow(r) as unknown as StoredLegRecord));
       for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
     }
-    const callSeq = this.#statement('SELECT seq FROM call WHERE id = ?').pluck();
-    for (const id of unknownCallsOfLegs(work, loaded)) {
-      const seq = callSeq.get(id) as number | undefined;
-      if (seq !== undefined) loaded.seqs.calls.set(id, seq);
-    }
+    const unknownCalls = unknownCallsOfLegs(work, loaded);
+    if (unknownCalls.length > 0) for (const [id, seq] of this.#keys.resolveSqlite(sqlite, { calls: unknownCalls }, false).calls) loaded.seqs.calls.set(id, seq);
     const save = rowsToSave(work, loaded);
     for (const c of save.calls) {
       const { columns, statement } = this.#upsertSqlite('call', () => callToTable(c.row, c.seq));
@@ -566,6 +579,7 @@ export class IngestStore {
     }
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
+    if (this.#keys.due) this.#keys.indexSqlite(sqlite);
     return outcomes;
   }
 
@@ -580,14 +594,14 @@ export class IngestStore {
       await trx
         .insertInto(table)
         .values(chunk)
-        .onConflict((oc) => oc.column('id').doUpdateSet(set))
+        .onConflict((oc) => oc.column('seq').doUpdateSet(set))
         .execute();
     }
   }
 
-  async #loadKysely(trx: AnyTrx, table: string, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+  async #loadKysely(trx: AnyTrx, table: string, seqs: ReadonlyMap<string, number>): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    for (const chunk of chunks(ids, 500)) out.push(...((await trx.selectFrom(table).selectAll().where('id', 'in', chunk).execute()) as Record<string, unknown>[]));
+    for (const chunk of chunks([...seqs.values()], 500)) out.push(...((await trx.selectFrom(table).selectAll().where('seq', 'in', chunk).execute()) as Record<string, unknown>[]));
     return out;
   }
 
@@ -598,8 +612,8 @@ export class IngestStore {
     await sql`SELECT pg_advisory_xact_lock(${MODEL_LOCK_CLASS}, 0)`.execute(trx);
     const candidates = buildCandidates(posts);
     const ids = objectIdsOf(candidates);
-    const loaded = loadedFrom(await this.#loadKysely(trx, 'call', ids.calls), await this.#loadKysely(trx, 'callLeg', ids.legs), await this.#loadKysely(trx, 'mediaSession', ids.media));
-    const typed = trx as unknown as Transaction<CollectorDb>;
+    const stored = await this.#keys.resolve(trx, ids);
+    const loaded = loadedFrom(await this.#loadKysely(trx, 'call', stored.calls), await this.#loadKysely(trx, 'callLeg', stored.legs), await this.#loadKysely(trx, 'mediaSession', stored.media));
     const unnumbered = newObjects(ids, loaded);
     if (unnumbered.length > 0) {
       const { rows } = await sql<{ value: number }>`UPDATE collector_sequence SET value = value + ${unnumbered.length} WHERE name = ${OBJECT_SEQUENCE} RETURNING value`.execute(trx);
@@ -657,10 +671,8 @@ export class IngestStore {
         .execute()) as StoredLegRecord[];
       for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
     }
-    for (const chunk of chunks(unknownCallsOfLegs(work, loaded), 500)) {
-      const rows = await typed.selectFrom('call').select(['id', 'seq']).where('id', 'in', chunk).execute();
-      for (const r of rows) loaded.seqs.calls.set(r.id, r.seq);
-    }
+    const unknownCalls = unknownCallsOfLegs(work, loaded);
+    if (unknownCalls.length > 0) for (const [id, seq] of (await this.#keys.resolve(trx, { calls: unknownCalls }, false)).calls) loaded.seqs.calls.set(id, seq);
     const save = rowsToSave(work, loaded);
     await this.#upsertKysely(trx, 'call', save.calls.map((c) => callToTable(c.row, c.seq)));
     await this.#upsertKysely(trx, 'callLeg', save.legs.map((l) => legToTable(l.row, l.seq, l.callSeq)));
@@ -669,6 +681,7 @@ export class IngestStore {
       const calls = sql.join(save.stitch.map((c) => sql`(${c.id}, ${c.seq}::bigint)`));
       await sql`UPDATE call_leg SET call_seq = v.seq FROM (VALUES ${calls}) AS v (id, seq) WHERE call_leg.call_id = v.id AND call_leg.call_seq IS NULL`.execute(trx);
     }
+    if (this.#keys.due) await this.#keys.index(trx);
     return outcomes;
   }
 }

@@ -4,6 +4,7 @@ import type { DialectName } from '../../shared/database.ts';
 import type { CallRow } from '../model/call.ts';
 import type { CallLegRow } from '../model/callLeg.ts';
 import type { MediaSessionRow } from '../model/media.ts';
+import type { ObjectKeyIndex, ObjectTable } from './objectKeys.ts';
 import { callFromTable, legFromTable } from './rows.ts';
 import type { CdrSessionTable, CollectorDb } from './schema.ts';
 
@@ -76,15 +77,13 @@ export interface MeetingSummary {
 }
 
 /**
- * The legs of one call: by the call's seq, and, for legs that arrived before their call, by the
- * call's id (they wait with a null call_seq in the small partial index `call_leg_orphan`). The seq is
- * a scalar subquery, so both dialects evaluate it once and read each arm from its index.
+ * The legs of one call: by the call's seq (when the call is stored), and, for legs that arrived
+ * before their call, by the call's id (they wait with a null call_seq in the small partial index
+ * `call_leg_orphan`).
  */
-function legsOfCall(eb: ExpressionBuilder<CollectorDb, 'callLeg'>, callId: string) {
-  return eb.or([
-    eb('callLeg.callSeq', '=', eb.selectFrom('call as c').select('c.seq').where('c.id', '=', callId)),
-    eb.and([eb('callLeg.callSeq', 'is', null), eb('callLeg.callId', '=', callId)]),
-  ]);
+function legsOfCall(eb: ExpressionBuilder<CollectorDb, 'callLeg'>, callId: string, callSeq: number | undefined) {
+  const waiting = eb.and([eb('callLeg.callSeq', 'is', null), eb('callLeg.callId', '=', callId)]);
+  return callSeq === undefined ? waiting : eb.or([eb('callLeg.callSeq', '=', callSeq), waiting]);
 }
 
 type CallQuery = SelectQueryBuilder<CollectorDb, 'call', object>;
@@ -108,10 +107,17 @@ const STREAM_PAGE = 1000;
 export class QueryStore {
   readonly #db: Kysely<CollectorDb>;
   readonly #dialect: DialectName;
+  readonly #keys: ObjectKeyIndex;
 
-  constructor(db: Kysely<CollectorDb>, dialect: DialectName) {
+  constructor(db: Kysely<CollectorDb>, dialect: DialectName, keys: ObjectKeyIndex) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#keys = keys;
+  }
+
+  /** The seq a call, leg or media session is stored under (`objectKeys.ts`), if it is stored. */
+  async #seqOf(table: ObjectTable, id: string): Promise<number | undefined> {
+    return (await this.#keys.resolve(this.#db, { [table]: [id] }))[table].get(id);
   }
 
   get dialect(): DialectName {
@@ -129,10 +135,10 @@ export class QueryStore {
     if (f.meetingKey !== undefined) q = q.where('call.meetingKey', '=', f.meetingKey);
     const { remoteParty, reason } = f;
     if (remoteParty !== undefined) {
-      q = q.where('call.id', 'in', (eb) => eb.selectFrom('callLeg').select('callLeg.callId').where('callLeg.remoteParty', '=', remoteParty));
+      q = q.where('call.seq', 'in', (eb) => eb.selectFrom('callLeg').select('callLeg.callSeq').where('callLeg.remoteParty', '=', remoteParty));
     }
     if (reason !== undefined) {
-      q = q.where('call.id', 'in', (eb) => eb.selectFrom('callLeg').select('callLeg.callId').where('callLeg.reason', '=', reason));
+      q = q.where('call.seq', 'in', (eb) => eb.selectFrom('callLeg').select('callLeg.callSeq').where('callLeg.reason', '=', reason));
     }
     return q;
   }
@@ -154,16 +160,20 @@ export class QueryStore {
   }
 
   async getCall(id: string): Promise<CallRow | undefined> {
-    const row = await this.#db.selectFrom('call').selectAll().where('id', '=', id).executeTakeFirst();
+    const seq = await this.#seqOf('calls', id);
+    const row = seq === undefined ? undefined : await this.#db.selectFrom('call').selectAll().where('seq', '=', seq).executeTakeFirst();
     return row ? callFromTable(row) : undefined;
   }
 
-  #filterLegs(f: CallLegFilter): LegQuery {
-    let q: LegQuery = this.#db.selectFrom('callLeg').leftJoin('call', 'call.id', 'callLeg.callId');
+  async #filterLegs(f: CallLegFilter): Promise<LegQuery> {
+    let q: LegQuery = this.#db.selectFrom('callLeg').leftJoin('call', 'call.seq', 'callLeg.callSeq');
     if (f.from !== undefined) q = q.where('callLeg.beginMs', '>=', f.from);
     if (f.to !== undefined) q = q.where('callLeg.beginMs', '<', f.to);
     const { callId } = f;
-    if (callId !== undefined) q = q.where((eb) => legsOfCall(eb, callId));
+    if (callId !== undefined) {
+      const callSeq = await this.#seqOf('calls', callId);
+      q = q.where((eb) => legsOfCall(eb, callId, callSeq));
+    }
     if (f.coSpace !== undefined) q = q.where('call.coSpace', '=', f.coSpace);
     if (f.callBridge !== undefined) q = q.where('callLeg.callBridge', '=', f.callBridge);
     if (f.tenant !== undefined) q = q.where('call.tenant', '=', f.tenant);
@@ -179,15 +189,17 @@ export class QueryStore {
   }
 
   async listCallLegs(filter: CallLegFilter, page: Page): Promise<{ total: number; callLegs: CallLegRow[] }> {
-    const base = this.#filterLegs(filter);
+    const base = await this.#filterLegs(filter);
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await base.selectAll('callLeg').orderBy('callLeg.beginMs').orderBy('callLeg.id').limit(page.limit).offset(page.offset).execute();
     return { total: total, callLegs: rows.map((r) => legFromTable(r as never)) };
   }
 
   streamCallLegs(filter: CallLegFilter): AsyncGenerator<CallLegRow> {
+    let base: Promise<LegQuery> | undefined;
     return keyset<CallLegRow>(async (after) => {
-      let q = this.#filterLegs(filter).selectAll('callLeg');
+      base ??= this.#filterLegs(filter);
+      let q = (await base).selectAll('callLeg');
       if (after) {
         q = q.where((eb) =>
           eb.or([eb('callLeg.beginMs', '>', after.beginMs), eb.and([eb('callLeg.beginMs', '=', after.beginMs), eb('callLeg.id', '>', after.id)])]),
@@ -199,7 +211,8 @@ export class QueryStore {
   }
 
   async getCallLeg(id: string): Promise<CallLegRow | undefined> {
-    const row = await this.#db.selectFrom('callLeg').selectAll().where('id', '=', id).executeTakeFirst();
+    const seq = await this.#seqOf('legs', id);
+    const row = seq === undefined ? undefined : await this.#db.selectFrom('callLeg').selectAll().where('seq', '=', seq).executeTakeFirst();
     return row ? legFromTable(row) : undefined;
   }
 
@@ -207,7 +220,7 @@ export class QueryStore {
     if (callIds.length === 0) return [];
     // Two index reads (by the calls' seqs; legs still waiting for their call by its id), merged here:
     // an OR of both in one statement made Postgres scan the whole table.
-    const seqs = (await this.#db.selectFrom('call').select('seq').where('id', 'in', callIds).execute()).map((r) => r.seq);
+    const seqs = [...(await this.#keys.resolve(this.#db, { calls: callIds })).calls.values()];
     const bySeq = seqs.length === 0 ? [] : await this.#db.selectFrom('callLeg').selectAll().where('callSeq', 'in', seqs).execute();
     const waiting = await this.#db.selectFrom('callLeg').selectAll().where('callSeq', 'is', null).where('callId', 'in', callIds).execute();
     return [...bySeq, ...waiting]
@@ -236,17 +249,13 @@ export class QueryStore {
    */
   async recordsOfObjects(objectIds: readonly string[]): Promise<StoredRecord[]> {
     if (objectIds.length === 0) return [];
+    const stored = await this.#keys.resolve(this.#db, { calls: objectIds, legs: objectIds, media: objectIds });
+    const seqs = [...stored.calls.values(), ...stored.legs.values(), ...stored.media.values()];
+    if (seqs.length === 0) return [];
     const rows = await this.#db
       .selectFrom('cdrRecord')
       .selectAll()
-      .where('objectSeq', 'in', (eb) =>
-        eb
-          .selectFrom('call')
-          .select('seq')
-          .where('id', 'in', objectIds)
-          .unionAll(eb.selectFrom('callLeg').select('seq').where('id', 'in', objectIds))
-          .unionAll(eb.selectFrom('mediaSession').select('seq').where('id', 'in', objectIds)),
-      )
+      .where('objectSeq', 'in', seqs)
       .orderBy('timeMs')
       .orderBy('session')
       .orderBy('keyIndex')

@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
 import type { CollectorDb } from './schema.ts';
+import { KEY_KIND } from './objectKeys.ts';
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -164,8 +165,8 @@ export class ReportStore {
             FROM ${legs} WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db)
         : await sql<Row>`
             SELECT l.day AS day, ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, SUM(l.seconds) / 60.0 AS minutes, SUM(l.legs) AS call_legs
-            FROM (SELECT ${day} AS day, call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} GROUP BY 1, 2) l
-            LEFT JOIN call c ON c.id = l.call_id
+            FROM (SELECT ${day} AS day, call_seq, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} GROUP BY 1, 2) l
+            LEFT JOIN call c ON c.seq = l.call_seq
             GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({ day: r.day, key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs }));
   }
@@ -227,8 +228,8 @@ export class ReportStore {
         : await sql<Row>`
             SELECT ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.seconds), 0) / 60.0 AS minutes,
                    SUM(l.legs) AS call_legs, COUNT(*) AS calls
-            FROM (SELECT call_id, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} AND call_id IS NOT NULL GROUP BY 1) l
-            JOIN call c ON c.id = l.call_id
+            FROM (SELECT call_seq, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} AND call_seq IS NOT NULL GROUP BY 1) l
+            JOIN call c ON c.seq = l.call_seq
             WHERE ${GROUP_COLUMN[group]} IS NOT NULL
             GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db);
     return result.rows.map((r) => ({ key: r.key, name: r.name, minutes: r.minutes, callLegs: r.callLegs, calls: r.calls }));
@@ -298,10 +299,21 @@ export class ReportStore {
     }));
   }
 
-  /** Drops everything older than `cutoffMs`: records, ended calls/legs, media sessions, idle sessions. */
+  /**
+   * Drops everything older than `cutoffMs`: records, ended calls/legs, media sessions (and their
+   * GUIDs in `object_key`), idle sessions. When objects went, 'pruned' moves on, so processes that
+   * hold the newest GUIDs in memory reread them (`objectKeys.ts`).
+   */
   async deleteOlderThan(cutoffMs: number): Promise<{ records: number; calls: number; callLegs: number }> {
     return this.#db.transaction().execute(async (trx) => {
       const records = await trx.deleteFrom('cdrRecord').where('timeMs', '<', cutoffMs).executeTakeFirst();
+      const keys = async (kind: string, table: string, begin: string): Promise<void> => {
+        await sql`DELETE FROM object_key WHERE kind = ${kind} AND (id, seq) IN (
+          SELECT id, seq FROM ${sql.table(table)} WHERE coalesce(end_ms, ${sql.ref(begin)}) < ${cutoffMs})`.execute(trx);
+      };
+      await keys(KEY_KIND.calls, 'call', 'begin_ms');
+      await keys(KEY_KIND.legs, 'call_leg', 'begin_ms');
+      await keys(KEY_KIND.media, 'media_session', 'start_ms');
       const calls = await trx
         .deleteFrom('call')
         .where((eb) => eb(eb.fn.coalesce('endMs', 'beginMs'), '<', cutoffMs))
@@ -310,10 +322,13 @@ export class ReportStore {
         .deleteFrom('callLeg')
         .where((eb) => eb(eb.fn.coalesce('endMs', 'beginMs'), '<', cutoffMs))
         .executeTakeFirst();
-      await trx
+      const media = await trx
         .deleteFrom('mediaSession')
         .where((eb) => eb(eb.fn.coalesce('endMs', 'startMs'), '<', cutoffMs))
-        .execute();
+        .executeTakeFirst();
+      if (Number(calls.numDeletedRows) + Number(legs.numDeletedRows) + Number(media.numDeletedRows) > 0) {
+        await sql`UPDATE collector_sequence SET value = value + 1 WHERE name = 'pruned'`.execute(trx);
+      }
       await trx.deleteFrom('cdrSession').where('lastSeenMs', '<', cutoffMs).execute();
       return { records: Number(records.numDeletedRows), calls: Number(calls.numDeletedRows), callLegs: Number(legs.numDeletedRows) };
     });

@@ -51,10 +51,11 @@ export type StoredRow<Row> = {
 };
 
 /**
- * Storage-only columns of the model tables: `seq`, the object's integer key (one numbering for calls,
- * legs and media sessions, in arrival order; `collector_sequence`), and a leg's `callSeq`, its call's
- * seq (null while the call has not arrived). Records and legs refer to objects by these, not by
- * GUID (migration 0002).
+ * Storage-only columns of the model tables: `seq`, the object's integer key and the tables' primary
+ * key (one numbering for calls, legs and media sessions, in arrival order; `collector_sequence`), and
+ * a leg's `callSeq`, its call's seq (null while the call has not arrived). Records and legs refer to
+ * objects by these, not by GUID (migration 0002); GUIDs are looked up through `object_key` and the
+ * newest rows (migration 0003, `objectKeys.ts`).
  */
 export interface ObjectKeys {
   seq: number;
@@ -69,6 +70,14 @@ export interface CollectorSequenceTable {
   value: number;
 }
 
+/** A GUID and the seq its object is stored under, for objects up to 'indexed' (`objectKeys.ts`). */
+export interface ObjectKeyTable {
+  /** 'c' call, 'l' call leg, 'm' media session. */
+  kind: string;
+  id: string;
+  seq: number;
+}
+
 export interface CollectorDb {
   cdrRecord: CdrRecordTable;
   cdrSession: CdrSessionTable;
@@ -76,4 +85,5 @@ export interface CollectorDb {
   callLeg: CallLegTable;
   mediaSession: MediaSessionTable;
   collectorSequence: CollectorSequenceTable;
+  objectKey: ObjectKeyTable;
 }

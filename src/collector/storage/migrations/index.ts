@@ -3,11 +3,13 @@ import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { initial } from './0001_initial.ts';
 import { objectSeq } from './0002_object_seq.ts';
+import { objectKey } from './0003_object_key.ts';
 
 export function collectorMigrations(dialect: DialectName): Record<string, Migration> {
   const factories: Record<string, (dialect: DialectName) => Migration> = {
     '0001_initial': initial,
     '0002_object_seq': objectSeq,
+    '0003_object_key': objectKey,
   };
   return Object.fromEntries(Object.entries(factories).map(([name, make]) => [name, make(dialect)]));
 }
