@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { parseCdrPost } from '../../src/collector/ingest/parse.ts';
 import { CollectorStorage } from '../../src/collector/store/index.ts';
 import type { PostInput } from '../../src/collector/store/ingestStore.ts';
-import { at, body, recordsXml, type RecordSpec } from '../support/cdrXml.ts';
+import { at, body, type RecordSpec } from '../support/cdrXml.ts';
 import { forEachDialect, freshDatabase } from '../support/databases.ts';
+import { commitEach, parsedPosts } from '../support/ingest.ts';
 
 const T0 = Date.UTC(2026, 4, 4, 8);
 const CALLS = 24;
@@ -42,18 +42,8 @@ function traffic(): RecordSpec[] {
   return out;
 }
 
-function posts(session: string, list: readonly RecordSpec[], size: number): PostInput[] {
-  const out: PostInput[] = [];
-  for (let i = 0; i < list.length; i += size) {
-    const parsed = parseCdrPost(recordsXml(session, list.slice(i, i + size)));
-    out.push({ session: parsed.session, callBridge: parsed.callBridge, source: null, receivedMs: T0, records: parsed.records });
-  }
-  return out;
-}
-
-async function commitAll(storage: CollectorStorage, list: readonly PostInput[]): Promise<void> {
-  for (const post of list) await storage.ingest.commit([post]);
-}
+const posts = (session: string, list: readonly RecordSpec[], size: number): PostInput[] => parsedPosts(session, list, size, T0);
+const commitAll = commitEach;
 
 /** Every call and leg as read by GUID through the query API's lookups. */
 async function byGuid(storage: CollectorStorage, calls: number): Promise<string[]> {

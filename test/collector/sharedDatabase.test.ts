@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseCdrPost } from '../../src/collector/ingest/parse.ts';
 import { CollectorStorage } from '../../src/collector/store/index.ts';
 import type { PostInput } from '../../src/collector/store/ingestStore.ts';
-import { body, recordsXml, type RecordSpec } from '../support/cdrXml.ts';
+import { body, type RecordSpec } from '../support/cdrXml.ts';
 import { forEachDialect, freshDatabase } from '../support/databases.ts';
+import { commitEach, parsedPosts } from '../support/ingest.ts';
 
 const LEGS = 120;
 const T0 = Date.UTC(2026, 2, 1);
@@ -30,19 +30,8 @@ function records(): { first: RecordSpec[]; second: RecordSpec[] } {
   return { first, second };
 }
 
-/** Posts of `size` records each, as parsed input. */
-function posts(session: string, list: readonly RecordSpec[], size: number): PostInput[] {
-  const out: PostInput[] = [];
-  for (let i = 0; i < list.length; i += size) {
-    const parsed = parseCdrPost(recordsXml(session, list.slice(i, i + size)));
-    out.push({ session: parsed.session, callBridge: parsed.callBridge, source: null, receivedMs: T0, records: parsed.records });
-  }
-  return out;
-}
-
-async function commitAll(storage: CollectorStorage, list: readonly PostInput[]): Promise<void> {
-  for (const post of list) await storage.ingest.commit([post]);
-}
+const posts = (session: string, list: readonly RecordSpec[], size: number): PostInput[] => parsedPosts(session, list, size, T0);
+const commitAll = commitEach;
 
 async function legSummary(storage: CollectorStorage): Promise<string[]> {
   const legs = await storage.query.legsOfCalls(['shared-call']);
@@ -52,36 +41,41 @@ async function legSummary(storage: CollectorStorage): Promise<string[]> {
 }
 
 forEachDialect('two collectors on one database', (dialect) => {
-  it('merge records of the same legs from two sessions at once without losing either side', async () => {
-    const { first, second } = records();
-    const reference = await freshDatabase(dialect, 'shared-ref');
-    const shared = await freshDatabase(dialect, 'shared');
-    const one = await CollectorStorage.open(reference.url);
-    const a = await CollectorStorage.open(shared.url);
-    const b = await CollectorStorage.open(shared.url);
-    try {
-      await commitAll(one, [...posts('session-1', first, 4), ...posts('session-2', second, 2)]);
-      const expected = await legSummary(one);
-      assert.equal(expected.length, LEGS);
-      assert.ok(expected.every((line) => line.includes(' true true ')), 'the reference legs have start and end');
+  // The default index batch, and one of 7 objects so that both processes write GUIDs to object_key
+  // while the other commits.
+  for (const indexBatch of [undefined, 7]) {
+    it(`merge records of the same legs from two sessions at once without losing either side${indexBatch ? ` (index batch ${indexBatch})` : ''}`, async () => {
+      const { first, second } = records();
+      const reference = await freshDatabase(dialect, 'shared-ref');
+      const shared = await freshDatabase(dialect, 'shared');
+      const one = await CollectorStorage.open(reference.url);
+      const options = indexBatch === undefined ? {} : { indexBatch };
+      const a = await CollectorStorage.open(shared.url, options);
+      const b = await CollectorStorage.open(shared.url, options);
+      try {
+        await commitAll(one, [...posts('session-1', first, 4), ...posts('session-2', second, 2)]);
+        const expected = await legSummary(one);
+        assert.equal(expected.length, LEGS);
+        assert.ok(expected.every((line) => line.includes(' true true ')), 'the reference legs have start and end');
 
-      // each collector gets one session's posts; both commit at the same time
-      await Promise.all([commitAll(a, posts('session-1', first, 4)), commitAll(b, posts('session-2', second, 2))]);
-      assert.deepEqual(await legSummary(a), expected);
-      // and again from the other side: every record is a duplicate, nothing changes
-      await Promise.all([commitAll(b, posts('session-1', first, 4)), commitAll(a, posts('session-2', second, 2))]);
-      assert.deepEqual(await legSummary(b), expected);
-      const sessions = await a.query.listSessions();
-      assert.deepEqual(
-        sessions.map((s) => [s.session, s.records, s.duplicates]).sort(),
-        [
-          ['session-1', 2 * LEGS, 2 * LEGS],
-          ['session-2', LEGS, LEGS],
-        ],
-      );
-    } finally {
-      await Promise.all([one.close(), a.close(), b.close()]);
-      await Promise.all([reference.dispose(), shared.dispose()]);
-    }
-  });
+        // each collector gets one session's posts; both commit at the same time
+        await Promise.all([commitAll(a, posts('session-1', first, 4)), commitAll(b, posts('session-2', second, 2))]);
+        assert.deepEqual(await legSummary(a), expected);
+        // and again from the other side: every record is a duplicate, nothing changes
+        await Promise.all([commitAll(b, posts('session-1', first, 4)), commitAll(a, posts('session-2', second, 2))]);
+        assert.deepEqual(await legSummary(b), expected);
+        const sessions = await a.query.listSessions();
+        assert.deepEqual(
+          sessions.map((s) => [s.session, s.records, s.duplicates]).sort(),
+          [
+            ['session-1', 2 * LEGS, 2 * LEGS],
+            ['session-2', LEGS, LEGS],
+          ],
+        );
+      } finally {
+        await Promise.all([one.close(), a.close(), b.close()]);
+        await Promise.all([reference.dispose(), shared.dispose()]);
+      }
+    });
+  }
 });
