@@ -44,7 +44,7 @@ export class CollectorStorage {
     this.dialect = database.dialect;
     this.db = database.db.withPlugin(new CamelCasePlugin());
     const statistics = database.dialect === 'postgres' ? new PostgresStatistics(this.db, { every: options.analyzeEvery, onError: options.onBackgroundError }) : undefined;
-    const keys = new ObjectKeyIndex(database.dialect, options.indexBatch ?? INDEX_BATCH_OBJECTS);
+    const keys = new ObjectKeyIndex(database.dialect, options.indexBatch ?? INDEX_BATCH_OBJECTS, database.sqlite);
     this.ingest = new IngestStore(this.db, keys, database.sqlite, statistics);
     this.query = new QueryStore(this.db, this.dialect, keys);
     this.reports = new ReportStore(this.db, this.dialect, database.sqlite);
@@ -54,10 +54,10 @@ export class CollectorStorage {
     // 8 KiB pages: a commit of a group of posts writes fewer WAL frames (measured: 3-6 % less CPU
     // per stored record than 4 KiB, +15 MB RSS; 16 KiB saved 8 % but cost +50 MB). A checkpoint
     // every 16,000 frames rather than SQLite's 1,000: an index page rewritten by many group commits
-    // (the newest pages, and with GUIDs the primary keys' random pages) is copied back once per
-    // checkpoint, and the checkpoint's fsync blocks the event loop less often. With GUID ids at 1M
-    // records: 28.9k records/s at 4,000 frames, 31.4-31.7k at 16,000, 31.0k at 32,000. All in
-    // BENCHMARKS.md.
+    // (the newest pages) is copied back once per checkpoint, and the checkpoint's fsync blocks the
+    // event loop less often. With GUID ids at 1M records, measured before migration 0003 (when the
+    // GUID primary keys still wrote random pages): 28.9k records/s at 4,000 frames, 31.4-31.7k at
+    // 16,000, 31.0k at 32,000. All in BENCHMARKS.md.
     const database = await openDatabase<CollectorDb>(url, {
       sqliteSynchronous: options.sqliteSynchronous ?? 'FULL',
       poolSize: options.poolSize ?? 5,

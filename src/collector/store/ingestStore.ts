@@ -5,9 +5,11 @@
  * group of posts. The caller answers 200 only after `commit` resolves.
  *
  * Objects are referred to by integer keys (`seq`, `schema.ts` ObjectKeys): every object a group
- * mentions is looked up (or numbered, when it is new) before its records are stored, so each record
- * carries its object's `object_seq` and each leg its call's `call_seq`. Both grow with arrival time,
- * so their index entries land on the few newest pages instead of a random page per record (GUIDs).
+ * mentions is looked up by its GUID (`objectKeys.ts`) or numbered, when it is new, before its records
+ * are stored, so each record carries its object's `object_seq` and each leg its call's `call_seq`.
+ * Both grow with arrival time, so their index entries, and the model rows themselves (keyed by
+ * `seq`), land on the few newest pages instead of a random page per record (GUIDs). When enough new
+ * objects have gathered, the commit also writes their GUIDs to `object_key` in one batch.
  *
  * The steps are the same on both dialects (the pure functions below); only loading and saving
  * differ: kysely on Postgres, cached prepared statements on SQLite's own handle (the ingest hot
@@ -534,7 +536,7 @@ export class IngestStore {
   #commitSqlite(sqlite: BetterSqlite3.Database, posts: readonly PostInput[]): PostOutcome[] {
     const candidates = buildCandidates(posts);
     const ids = objectIdsOf(candidates);
-    const stored = this.#keys.resolveSqlite(sqlite, ids);
+    const stored = this.#keys.resolveSqlite(ids);
     const loaded = loadedFrom(this.#loadSqlite('call', stored.calls), this.#loadSqlite('call_leg', stored.legs), this.#loadSqlite('media_session', stored.media));
     const unnumbered = newObjects(ids, loaded);
     if (unnumbered.length > 0) {
@@ -563,7 +565,7 @@ export class IngestStore {
       for (const [id, row] of foldLegs(rows)) loaded.legs.set(id, row);
     }
     const unknownCalls = unknownCallsOfLegs(work, loaded);
-    if (unknownCalls.length > 0) for (const [id, seq] of this.#keys.resolveSqlite(sqlite, { calls: unknownCalls }, false).calls) loaded.seqs.calls.set(id, seq);
+    if (unknownCalls.length > 0) for (const [id, seq] of this.#keys.resolveSqlite({ calls: unknownCalls }, false).calls) loaded.seqs.calls.set(id, seq);
     const save = rowsToSave(work, loaded);
     for (const c of save.calls) {
       const { columns, statement } = this.#upsertSqlite('call', () => callToTable(c.row, c.seq));
@@ -579,7 +581,7 @@ export class IngestStore {
     }
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
-    if (this.#keys.due) this.#keys.indexSqlite(sqlite);
+    if (this.#keys.due) this.#keys.indexSqlite();
     return outcomes;
   }
 

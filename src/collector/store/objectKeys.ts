@@ -4,21 +4,28 @@
  * The model tables are keyed by `seq`. Their GUIDs are found in two places:
  * - `object_key (kind, id) → seq`, for every object up to the `collector_sequence` row 'indexed';
  * - the newest objects (seq above 'indexed': the tail), read from the rows themselves by their
- *   integer key and held here in memory.
+ *   integer key and held by this process (below).
  *
  * When the tail holds `batch` objects, a commit writes them all to `object_key` in key order and
  * advances 'indexed'. Bridge GUIDs are random, so adding them one group commit at a time wrote one
  * index page per new object; in one batch, an index page is written once however many of the batch
  * land on it (BENCHMARKS.md, fifth session).
  *
- * Every lookup first rereads the tail past what it already holds (one statement; an integer range on
- * the tables' keys, so nothing when no other process wrote). This keeps several processes on one
- * database right, and a process that restarts rebuilds the tail the same way. When another process
- * advanced 'indexed', or a retention sweep dropped objects ('pruned' changed), the tail is reread
- * whole.
+ * Every lookup first rereads the tail past what it already holds (an integer range on the tables'
+ * keys, so nothing when no other process wrote), up to the last seq handed out (the mark 'object').
+ * This keeps several processes on one database right, and a process that restarts rebuilds the tail
+ * the same way. When another process advanced 'indexed', or a retention sweep dropped objects
+ * ('pruned' changed), the tail is reread whole.
+ *
+ * Where the tail is held: on SQLite in a table of an in-memory database attached to the connection
+ * (`object_tail.tail_key`), so the GUIDs stay in SQLite's memory and its lookups in C. Held as JavaScript strings, every new object's GUID lived
+ * until the next batch and was promoted to V8's old space: +10 MB promoted per 400,000 records and
+ * +35-90 MB peak RSS during batched ingest (BENCHMARKS.md). On Postgres (a pool of connections) the
+ * tail is a Map per table.
  *
  * Callers that write (ingest) hold the write lock while they resolve and index, so the tail they
- * read is complete.
+ * read is complete. A write transaction that fails calls `invalidate`: it may have read its own
+ * rows into the tail (SQLite's tail table rolls back with it, the marks held here do not).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -32,12 +39,12 @@ export const OBJECT_TABLES: readonly ObjectTable[] = ['calls', 'legs', 'media'];
 export const KEY_KIND: Readonly<Record<ObjectTable, string>> = { calls: 'c', legs: 'l', media: 'm' };
 const TABLE_OF_KIND: Readonly<Record<string, ObjectTable>> = { c: 'calls', l: 'legs', m: 'media' };
 
-/** Tail objects at which a commit writes them to `object_key` (about 5 MB of GUIDs in memory). */
+/** Tail objects at which a commit writes them to `object_key`. */
 export const INDEX_BATCH_OBJECTS = 50_000;
 
 type AnyDb = Kysely<any> | Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A tail row, or a `collector_sequence` mark ('indexed', 'pruned') with its value in `seq`. */
+/** A tail row, or a `collector_sequence` mark with its name in `kind` and its value in `seq`. */
 interface TailRow {
   kind: string;
   id: string | null;
@@ -46,29 +53,28 @@ interface TailRow {
 
 export type ObjectSeqs = Record<ObjectTable, Map<string, number>>;
 
-/**
- * The rows above both `known` and 'indexed', and the marks, in one snapshot. `known` is SQL: a
- * parameter name, or an integer literal (kysely's raw path).
- */
-function tailSql(dialect: DialectName, known: string): string {
-  const indexed = `(SELECT value FROM collector_sequence WHERE name = 'indexed')`;
-  const bound = dialect === 'sqlite' ? `max(${known}, ${indexed})` : `GREATEST(${known}, ${indexed})`;
-  return `SELECT 'c' AS kind, id, seq FROM call WHERE seq > ${bound}
-    UNION ALL SELECT 'l', id, seq FROM call_leg WHERE seq > ${bound}
-    UNION ALL SELECT 'm', id, seq FROM media_session WHERE seq > ${bound}
-    UNION ALL SELECT name, NULL, value FROM collector_sequence WHERE name IN ('indexed', 'pruned')`;
+/** The marks: 'indexed', 'pruned' and 'object' (the last seq handed out). */
+const MARKS_SQL = `SELECT name, value FROM collector_sequence WHERE name IN ('indexed', 'pruned', 'object')`;
+
+/** The three model tables' rows above `after` (SQL: a parameter or an integer literal), as key rows. */
+function tailRowsSql(after: string): string {
+  return `SELECT 'c' AS kind, id, seq FROM call WHERE seq > ${after}
+    UNION ALL SELECT 'l', id, seq FROM call_leg WHERE seq > ${after}
+    UNION ALL SELECT 'm', id, seq FROM media_session WHERE seq > ${after}`;
 }
 
-/** Adds the tail above `after` (SQL, as `known` above) to `object_key`, in key order. */
-function indexSql(after: string): string {
-  // WHERE true: SQLite's upsert after a SELECT needs a WHERE to parse.
-  return `INSERT INTO object_key (kind, id, seq)
-    SELECT kind, id, seq FROM (
-      SELECT 'c' AS kind, id, seq FROM call WHERE seq > ${after}
-      UNION ALL SELECT 'l', id, seq FROM call_leg WHERE seq > ${after}
-      UNION ALL SELECT 'm', id, seq FROM media_session WHERE seq > ${after}) AS tail
-    WHERE true ORDER BY kind, id
-    ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq`;
+/** Postgres: the marks and the rows above `after` in one snapshot. */
+function tailWithMarksSql(after: number): string {
+  return `${tailRowsSql(String(after))} UNION ALL SELECT name, NULL, value FROM collector_sequence WHERE name IN ('indexed', 'pruned', 'object')`;
+}
+
+/** Adds the tail above `after` to `table` in key order (`object_key`, or SQLite's `tail_key`). */
+function addTailSql(table: string, after: string): string {
+  // WHERE true: SQLite's upsert after a SELECT needs a WHERE to parse. A GUID seen again after
+  // retention dropped its object: the newer object wins.
+  return `INSERT INTO ${table} (kind, id, seq)
+    SELECT kind, id, seq FROM (${tailRowsSql(after)}) AS tail WHERE true ORDER BY kind, id
+    ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > ${table.replace(/^object_tail\./, '')}.seq`;
 }
 
 /** 'indexed' moves to the last seq handed out: every object up to it is now in `object_key`. */
@@ -76,147 +82,165 @@ const ADVANCE_INDEXED = `UPDATE collector_sequence SET value = (SELECT value FRO
 
 const KEY_CHUNK = 500;
 
+interface Marks {
+  indexed: number;
+  pruned: number;
+  object: number;
+}
+
+function marksOf(rows: readonly { name: string; value: number }[]): Marks {
+  const marks: Marks = { indexed: -1, pruned: -1, object: 0 };
+  for (const r of rows) if (r.name === 'indexed' || r.name === 'pruned' || r.name === 'object') marks[r.name] = r.value;
+  return marks;
+}
+
 interface SqliteStatements {
-  readonly tail: BetterSqlite3.Statement;
+  readonly marks: BetterSqlite3.Statement;
+  readonly clear: BetterSqlite3.Statement;
+  readonly fill: BetterSqlite3.Statement;
+  readonly key: BetterSqlite3.Statement;
   readonly index: BetterSqlite3.Statement;
   readonly advance: BetterSqlite3.Statement;
-  readonly key: BetterSqlite3.Statement;
 }
 
 export class ObjectKeyIndex {
   readonly #dialect: DialectName;
   readonly #batch: number;
+  readonly #sqlite: { readonly db: BetterSqlite3.Database; readonly statements: SqliteStatements } | undefined;
+  /** Postgres: the tail, per table. */
   readonly #tail: ObjectSeqs = { calls: new Map(), legs: new Map(), media: new Map() };
-  /** Every object with a seq up to this is in the tail maps or in `object_key`. */
+  /** Every object with a seq up to this is in the tail or in `object_key`. */
   #known = 0;
   #indexed = -1;
   #pruned = -1;
-  #sqlite: SqliteStatements | undefined;
 
-  constructor(dialect: DialectName, batch: number = INDEX_BATCH_OBJECTS) {
+  /** `sqlite`: the connection's own handle (SQLite), which holds the tail in an attached in-memory database. */
+  constructor(dialect: DialectName, batch: number = INDEX_BATCH_OBJECTS, sqlite?: BetterSqlite3.Database) {
     this.#dialect = dialect;
     this.#batch = batch;
-  }
-
-  /** Objects held in memory (not yet in `object_key`). */
-  get tailSize(): number {
-    return this.#tail.calls.size + this.#tail.legs.size + this.#tail.media.size;
+    if (sqlite) {
+      // An in-memory database of this connection: a TEMP table (a temp file) wrote its changed pages
+      // to the file at every commit, 1.8 KiB per stored record.
+      sqlite.exec(`ATTACH DATABASE ':memory:' AS object_tail`);
+      sqlite.exec('CREATE TABLE object_tail.tail_key (kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID');
+      this.#sqlite = {
+        db: sqlite,
+        statements: {
+          marks: sqlite.prepare(MARKS_SQL),
+          clear: sqlite.prepare('DELETE FROM object_tail.tail_key'),
+          fill: sqlite.prepare(addTailSql('object_tail.tail_key', '@after')),
+          key: sqlite
+            .prepare(`SELECT coalesce((SELECT seq FROM object_tail.tail_key WHERE kind = @kind AND id = @id), (SELECT seq FROM object_key WHERE kind = @kind AND id = @id))`)
+            .pluck(),
+          index: sqlite.prepare(addTailSql('object_key', '@after')),
+          advance: sqlite.prepare(ADVANCE_INDEXED),
+        },
+      };
+    }
   }
 
   /** Whether the tail is due to be written to `object_key` (by a caller holding the write lock). */
   get due(): boolean {
-    return this.tailSize >= this.#batch;
+    return this.#indexed >= 0 && this.#known - this.#indexed >= this.#batch;
   }
 
-  /**
-   * Forgets the tail: the next lookup rereads it whole. After a failed write transaction, which may
-   * have read its own rows into it.
-   */
+  /** Forgets the tail: the next lookup rereads it whole. */
   invalidate(): void {
     this.#indexed = -1;
     this.#pruned = -1;
   }
 
-  /** Takes in one tail read; false when the marks moved (the tail must be reread from scratch). */
-  #absorb(rows: readonly TailRow[]): boolean {
-    let indexed = -1;
-    let pruned = -1;
-    for (const r of rows) {
-      if (r.kind === 'indexed') indexed = r.seq;
-      else if (r.kind === 'pruned') pruned = r.seq;
-    }
-    if (indexed !== this.#indexed || pruned !== this.#pruned) {
-      for (const table of OBJECT_TABLES) this.#tail[table].clear();
-      this.#known = 0;
-      this.#indexed = indexed;
-      this.#pruned = pruned;
-      return false;
-    }
-    let known = this.#known;
-    for (const r of rows) {
-      const table = TABLE_OF_KIND[r.kind];
-      if (table === undefined || r.id === null) continue;
-      const { seq } = r;
-      const tail = this.#tail[table];
-      // A GUID seen again after retention dropped its object: the newer object wins.
-      if ((tail.get(r.id) ?? -1) < seq) tail.set(r.id, seq);
-      if (seq > known) known = seq;
-    }
-    this.#known = known;
+  /** Takes in new marks; true when the tail must be reread from scratch. */
+  #moved(marks: Marks): boolean {
+    if (marks.indexed === this.#indexed && marks.pruned === this.#pruned) return false;
+    this.#known = 0;
+    this.#indexed = marks.indexed;
+    this.#pruned = marks.pruned;
     return true;
   }
 
-  #statements(db: BetterSqlite3.Database): SqliteStatements {
-    this.#sqlite ??= {
-      tail: db.prepare(tailSql('sqlite', '@known')),
-      index: db.prepare(indexSql('@indexed')),
-      advance: db.prepare(ADVANCE_INDEXED),
-      key: db.prepare('SELECT seq FROM object_key WHERE kind = ? AND id = ?').pluck(),
-    };
-    return this.#sqlite;
+  #sqliteStatements(): SqliteStatements {
+    if (!this.#sqlite) throw new Error('the object key index was made without its SQLite handle');
+    return this.#sqlite.statements;
   }
 
-  #fromTail(ids: Partial<Record<ObjectTable, readonly string[]>>, out: ObjectSeqs): Record<ObjectTable, string[]> {
-    const misses: Record<ObjectTable, string[]> = { calls: [], legs: [], media: [] };
-    for (const table of OBJECT_TABLES) {
-      const tail = this.#tail[table];
-      for (const id of ids[table] ?? []) {
-        const seq = tail.get(id);
-        if (seq === undefined) misses[table].push(id);
-        else out[table].set(id, seq);
-      }
+  // ---- SQLite, synchronous (the ingest transaction holds the write lock)
+
+  refreshSqlite(): void {
+    const s = this.#sqliteStatements();
+    // The marks first: rows another process commits after them are read now or next time.
+    const marks = marksOf(s.marks.all() as { name: string; value: number }[]);
+    if (this.#moved(marks)) s.clear.run();
+    if (marks.object > this.#known) {
+      s.fill.run({ after: Math.max(this.#known, this.#indexed) });
+      this.#known = marks.object;
     }
-    return misses;
-  }
-
-  // ---- SQLite, synchronous (the ingest transaction)
-
-  refreshSqlite(db: BetterSqlite3.Database): void {
-    const { tail } = this.#statements(db);
-    while (!this.#absorb(tail.all({ known: this.#known }) as TailRow[]));
   }
 
   /**
    * The seqs of the stored objects among `ids` (the others are absent from the map). Refreshes first,
-   * unless `refresh` is false: a transaction that wrote model rows must not read them into the tail
-   * (they would stay there if it rolled back).
+   * unless `refresh` is false (a second lookup in the same transaction).
    */
-  resolveSqlite(db: BetterSqlite3.Database, ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): ObjectSeqs {
-    if (refresh) this.refreshSqlite(db);
+  resolveSqlite(ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): ObjectSeqs {
+    if (refresh) this.refreshSqlite();
+    const { key } = this.#sqliteStatements();
     const out: ObjectSeqs = { calls: new Map(), legs: new Map(), media: new Map() };
-    const misses = this.#fromTail(ids, out);
-    const { key } = this.#statements(db);
     for (const table of OBJECT_TABLES) {
-      for (const id of misses[table]) {
-        const seq = key.get(KEY_KIND[table], id) as number | undefined;
-        if (seq !== undefined) out[table].set(id, seq);
+      const kind = KEY_KIND[table];
+      for (const id of ids[table] ?? []) {
+        const seq = key.get({ kind, id }) as number | null;
+        if (seq !== null) out[table].set(id, seq);
       }
     }
     return out;
   }
 
   /** Writes the tail to `object_key` and advances 'indexed'; inside the caller's write transaction. */
-  indexSqlite(db: BetterSqlite3.Database): void {
-    const { index, advance } = this.#statements(db);
-    index.run({ indexed: this.#indexed });
+  indexSqlite(): void {
+    const { index, advance } = this.#sqliteStatements();
+    index.run({ after: this.#indexed });
     advance.run();
   }
 
-  // ---- kysely (Postgres, and the query API on both dialects)
+  // ---- kysely: Postgres (the ingest transaction holds the advisory lock); SQLite's query API
 
-  async refresh(db: AnyDb): Promise<void> {
+  async #refreshKysely(db: AnyDb): Promise<void> {
     // The integers are ours (never client input), so they are written into the SQL.
-    while (!this.#absorb((await sql.raw<TailRow>(tailSql(this.#dialect, String(this.#known))).execute(db)).rows));
+    for (;;) {
+      const { rows } = await sql.raw<TailRow>(tailWithMarksSql(Math.max(this.#known, this.#indexed))).execute(db);
+      const marks = marksOf(rows.filter((r) => r.id === null).map((r) => ({ name: r.kind, value: r.seq })));
+      if (this.#moved(marks)) {
+        for (const table of OBJECT_TABLES) this.#tail[table].clear();
+        continue;
+      }
+      for (const r of rows) {
+        const table = TABLE_OF_KIND[r.kind];
+        if (table === undefined || r.id === null) continue;
+        const tail = this.#tail[table];
+        if ((tail.get(r.id) ?? -1) < r.seq) tail.set(r.id, r.seq);
+      }
+      this.#known = Math.max(this.#known, marks.object);
+      return;
+    }
   }
 
-  /** As `resolveSqlite`. */
+  /** As `resolveSqlite`; on SQLite it runs there, holding kysely's connection. */
   async resolve(db: AnyDb, ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): Promise<ObjectSeqs> {
-    if (refresh) await this.refresh(db);
+    if (this.#dialect === 'sqlite') {
+      return (db as Kysely<unknown>).connection().execute(() => Promise.resolve(this.resolveSqlite(ids, refresh)));
+    }
+    if (refresh) await this.#refreshKysely(db);
     const out: ObjectSeqs = { calls: new Map(), legs: new Map(), media: new Map() };
-    const misses = this.#fromTail(ids, out);
     for (const table of OBJECT_TABLES) {
-      for (let i = 0; i < misses[table].length; i += KEY_CHUNK) {
-        const chunk = misses[table].slice(i, i + KEY_CHUNK);
+      const tail = this.#tail[table];
+      const misses: string[] = [];
+      for (const id of ids[table] ?? []) {
+        const seq = tail.get(id);
+        if (seq === undefined) misses.push(id);
+        else out[table].set(id, seq);
+      }
+      for (let i = 0; i < misses.length; i += KEY_CHUNK) {
+        const chunk = misses.slice(i, i + KEY_CHUNK);
         const { rows } = await sql<{ id: string; seq: number }>`SELECT id, seq FROM object_key WHERE kind = ${KEY_KIND[table]} AND id IN (${sql.join(chunk)})`.execute(db);
         for (const r of rows) out[table].set(r.id, r.seq);
       }
@@ -226,7 +250,7 @@ export class ObjectKeyIndex {
 
   /** As `indexSqlite`. */
   async index(db: AnyDb): Promise<void> {
-    await sql.raw(indexSql(String(this.#indexed))).execute(db);
+    await sql.raw(addTailSql('object_key', String(this.#indexed))).execute(db);
     await sql.raw(ADVANCE_INDEXED).execute(db);
   }
 }
