@@ -63,7 +63,11 @@ function tailRowsSql(after: string): string {
     UNION ALL SELECT 'm', id, seq FROM media_session WHERE seq > ${after}`;
 }
 
-/** Postgres: the marks and the rows above `after` in one snapshot. */
+/**
+ * Postgres: the marks and the rows above `after`, in one snapshot. `after` is a literal so that the
+ * planner reads the few rows through the primary key (with a bound it cannot see, it estimates a
+ * third of the table).
+ */
 function tailWithMarksSql(after: number): string {
   return `${tailRowsSql(String(after))} UNION ALL SELECT name, NULL, value FROM collector_sequence WHERE name IN ('indexed', 'pruned', 'object')`;
 }
@@ -206,6 +210,12 @@ export class ObjectKeyIndex {
 
   async #refreshKysely(db: AnyDb): Promise<void> {
     // The integers are ours (never client input), so they are written into the SQL.
+    if (this.#indexed < 0) {
+      // Not read yet (or forgotten): the marks first, so that the rows read are the tail, not the table.
+      const { rows } = await sql.raw<{ name: string; value: number }>(MARKS_SQL).execute(db);
+      this.#moved(marksOf(rows));
+      for (const table of OBJECT_TABLES) this.#tail[table].clear();
+    }
     for (;;) {
       const { rows } = await sql.raw<TailRow>(tailWithMarksSql(Math.max(this.#known, this.#indexed))).execute(db);
       const marks = marksOf(rows.filter((r) => r.id === null).map((r) => ({ name: r.kind, value: r.seq })));
