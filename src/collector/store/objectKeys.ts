@@ -18,10 +18,10 @@
  * ('pruned' changed), the tail is reread whole.
  *
  * Where the tail is held: on SQLite in a table of an in-memory database attached to the connection
- * (`object_tail.tail_key`), so the GUIDs stay in SQLite's memory and its lookups in C. Held as JavaScript strings, every new object's GUID lived
- * until the next batch and was promoted to V8's old space: +10 MB promoted per 400,000 records and
- * +35-90 MB peak RSS during batched ingest (BENCHMARKS.md). On Postgres (a pool of connections) the
- * tail is a Map per table.
+ * (`object_tail.tail_key`), so the GUIDs stay in SQLite's memory and its lookups in C. Held as
+ * JavaScript strings, every new object's GUID lived until the next batch and was promoted to V8's
+ * old space: +10 MB promoted per 400,000 records and +35-90 MB peak RSS during batched ingest
+ * (BENCHMARKS.md). On Postgres (a pool of connections) the tail is a Map per table.
  *
  * Callers that write (ingest) hold the write lock while they resolve and index, so the tail they
  * read is complete. A write transaction that fails calls `invalidate`: it may have read its own
@@ -110,7 +110,8 @@ interface SqliteStatements {
 export class ObjectKeyIndex {
   readonly #dialect: DialectName;
   readonly #batch: number;
-  readonly #sqlite: { readonly db: BetterSqlite3.Database; readonly statements: SqliteStatements } | undefined;
+  /** SQLite: the statements on the connection's handle. */
+  readonly #sqlite: SqliteStatements | undefined;
   /** Postgres: the tail, per table. */
   readonly #tail: ObjectSeqs = { calls: new Map(), legs: new Map(), media: new Map() };
   /** Every object with a seq up to this is in the tail or in `object_key`. */
@@ -128,17 +129,14 @@ export class ObjectKeyIndex {
       sqlite.exec(`ATTACH DATABASE ':memory:' AS object_tail`);
       sqlite.exec('CREATE TABLE object_tail.tail_key (kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID');
       this.#sqlite = {
-        db: sqlite,
-        statements: {
-          marks: sqlite.prepare(MARKS_SQL),
-          clear: sqlite.prepare('DELETE FROM object_tail.tail_key'),
-          fill: sqlite.prepare(addTailSql('object_tail.tail_key', '@after')),
-          key: sqlite
-            .prepare(`SELECT coalesce((SELECT seq FROM object_tail.tail_key WHERE kind = @kind AND id = @id), (SELECT seq FROM object_key WHERE kind = @kind AND id = @id))`)
-            .pluck(),
-          index: sqlite.prepare(addTailSql('object_key', '@after')),
-          advance: sqlite.prepare(ADVANCE_INDEXED),
-        },
+        marks: sqlite.prepare(MARKS_SQL),
+        clear: sqlite.prepare('DELETE FROM object_tail.tail_key'),
+        fill: sqlite.prepare(addTailSql('object_tail.tail_key', '@after')),
+        key: sqlite
+          .prepare(`SELECT coalesce((SELECT seq FROM object_tail.tail_key WHERE kind = @kind AND id = @id), (SELECT seq FROM object_key WHERE kind = @kind AND id = @id))`)
+          .pluck(),
+        index: sqlite.prepare(addTailSql('object_key', '@after')),
+        advance: sqlite.prepare(ADVANCE_INDEXED),
       };
     }
   }
@@ -165,7 +163,7 @@ export class ObjectKeyIndex {
 
   #sqliteStatements(): SqliteStatements {
     if (!this.#sqlite) throw new Error('the object key index was made without its SQLite handle');
-    return this.#sqlite.statements;
+    return this.#sqlite;
   }
 
   // ---- SQLite, synchronous (the ingest transaction holds the write lock)
@@ -234,7 +232,7 @@ export class ObjectKeyIndex {
     }
   }
 
-  /** As `resolveSqlite`; on SQLite it runs there, holding kysely's connection. */
+  /** As `resolveSqlite`; on SQLite it runs there, holding the connection of `db` (a Kysely, not a transaction). */
   async resolve(db: AnyDb, ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): Promise<ObjectSeqs> {
     if (this.#dialect === 'sqlite') {
       return (db as Kysely<unknown>).connection().execute(() => Promise.resolve(this.resolveSqlite(ids, refresh)));
