@@ -285,11 +285,15 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
     let peakRss = 0;
     let phase = 'single posts';
     const peaks = new Map<string, { total: number; anon: number; file: number }>();
+    /** The query being timed, and the peak RSS sampled while each one ran. */
+    let query = '';
+    const queryPeaks = new Map<string, number>();
     const sampler = setInterval(() => {
       try {
         const rss = rssMb(child.pid ?? 0);
         peakRss = Math.max(peakRss, rss.total);
         if (rss.total > (peaks.get(phase)?.total ?? 0)) peaks.set(phase, rss);
+        if (phase === 'queries') queryPeaks.set(query, Math.max(queryPeaks.get(query) ?? 0, rss.total));
       } catch {
         /* process gone */
       }
@@ -355,14 +359,18 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       ];
       phase = 'queries';
       for (const q of queries) {
+        query = q.split('?')[0] ?? q;
         await timeGet(url, q); // warm
         const t = await timeGet(url, q);
         log(`query ${q.split('?')[0] ?? q} (${q.includes(range) ? '30 days' : q.includes(day) ? '1 day' : 'by key'}${q.includes('groupBy=remoteParty') || q.includes('by=remoteParty') ? ', by party' : ''}): ${t.ms.toFixed(0)} ms`);
       }
+      query = 'CSV of one day';
       const csv = await timeGet(url, `/callLegs?format=csv&${day}`);
       log(`CSV of one day's call legs: ${(csv.bytes / 1e6).toFixed(1)} MB in ${csv.ms.toFixed(0)} ms`);
       log(`collector peak RSS: ${peakRss.toFixed(0)} MB`);
       for (const [name, rss] of peaks) log(`  peak during ${name}: ${rss.total.toFixed(0)} MB (anonymous ${rss.anon.toFixed(0)}, file-backed ${rss.file.toFixed(0)})`);
+      const highest = [...queryPeaks].sort((a, b) => b[1] - a[1]).slice(0, 3);
+      log(`  highest during queries: ${highest.map(([q, mb]) => `${q} ${mb.toFixed(0)} MB`).join(', ')}`);
     } finally {
       clearInterval(sampler);
       child.kill('SIGTERM');
