@@ -362,7 +362,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         query = q.split('?')[0] ?? q;
         await timeGet(url, q); // warm
         const t = await timeGet(url, q);
-        log(`query ${q.split('?')[0] ?? q} (${q.includes(range) ? '30 days' : q.includes(day) ? '1 day' : 'by key'}${q.includes('groupBy=remoteParty') || q.includes('by=remoteParty') ? ', by party' : ''}): ${t.ms.toFixed(0)} ms`);
+        log(`query ${query} (${q.includes(range) ? '30 days' : q.includes(day) ? '1 day' : 'by key'}${q.includes('groupBy=remoteParty') || q.includes('by=remoteParty') ? ', by party' : ''}): ${t.ms.toFixed(0)} ms`);
       }
       query = 'CSV of one day';
       const csv = await timeGet(url, `/callLegs?format=csv&${day}`);

@@ -71,12 +71,10 @@ interface Candidate {
   readonly table: ObjectTable | undefined;
 }
 
-
 function tableOf(kind: ObjectKind | undefined): ObjectTable | undefined {
   if (kind === undefined) return undefined;
   return kind === 'call' ? 'calls' : kind === 'callLeg' ? 'legs' : 'media';
 }
-
 
 /** The `collector_sequence` row that numbers objects: its value is the last seq handed out. */
 const OBJECT_SEQUENCE = 'object';
@@ -523,6 +521,14 @@ export class IngestStore {
     return upsert;
   }
 
+  /** Upserts one table's rows with its prepared statement, each row's values bound straight from the model row. */
+  #saveSqlite<T>(table: string, rows: readonly T[], toTable: (row: T) => object, values: (row: T, columns: readonly string[]) => unknown[]): void {
+    const first = rows[0];
+    if (first === undefined) return;
+    const { columns, statement } = this.#upsertSqlite(table, () => toTable(first));
+    for (const row of rows) statement.run(...values(row, columns));
+  }
+
   #loadSqlite(table: string, seqs: ReadonlyMap<string, number>): Record<string, unknown>[] {
     const statement = this.#statement(`SELECT * FROM ${table} WHERE seq = ?`);
     const out: Record<string, unknown>[] = [];
@@ -567,18 +573,9 @@ export class IngestStore {
     const unknownCalls = unknownCallsOfLegs(work, loaded);
     if (unknownCalls.length > 0) for (const [id, seq] of this.#keys.resolveSqlite({ calls: unknownCalls }, false).calls) loaded.seqs.calls.set(id, seq);
     const save = rowsToSave(work, loaded);
-    for (const c of save.calls) {
-      const { columns, statement } = this.#upsertSqlite('call', () => callToTable(c.row, c.seq));
-      statement.run(...callValues(c.row, c.seq, columns));
-    }
-    for (const l of save.legs) {
-      const { columns, statement } = this.#upsertSqlite('call_leg', () => legToTable(l.row, l.seq, l.callSeq));
-      statement.run(...legValues(l.row, l.seq, l.callSeq, columns));
-    }
-    for (const m of save.media) {
-      const { columns, statement } = this.#upsertSqlite('media_session', () => mediaToTable(m.row, m.seq));
-      statement.run(...mediaValues(m.row, m.seq, columns));
-    }
+    this.#saveSqlite('call', save.calls, (c) => callToTable(c.row, c.seq), (c, columns) => callValues(c.row, c.seq, columns));
+    this.#saveSqlite('call_leg', save.legs, (l) => legToTable(l.row, l.seq, l.callSeq), (l, columns) => legValues(l.row, l.seq, l.callSeq, columns));
+    this.#saveSqlite('media_session', save.media, (m) => mediaToTable(m.row, m.seq), (m, columns) => mediaValues(m.row, m.seq, columns));
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
     if (this.#keys.due) this.#keys.indexSqlite();
