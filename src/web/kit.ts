@@ -9,6 +9,7 @@ import { can, type Permission } from './auth/roles.ts';
 import type { ActiveSession } from './auth/sessions.ts';
 import { webErrors } from './errors.ts';
 import { FormBody } from './form.ts';
+import { locationPath } from './headers.ts';
 import { html, type HtmlValue, type SafeHtml } from './html.ts';
 import { renderPage } from './layout.ts';
 import type { NavItem, Placeholder } from './registry.ts';
@@ -94,9 +95,9 @@ export class WebKit {
     return reply.code(status).type('text/html; charset=utf-8').send(html`${body}`.toString());
   }
 
-  /** Post/redirect/get: back to a page, optionally with a fixed notice. */
+  /** Post/redirect/get: back to a same-site page, optionally with a fixed notice. */
   redirect(reply: FastifyReply, path: string, notice?: keyof typeof NOTICES): FastifyReply {
     const target = notice === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}notice=${notice}`;
-    return reply.code(303).header('location', target).send();
+    return reply.code(303).header('location', locationPath(target)).send();
   }
 }

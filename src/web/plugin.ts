@@ -19,6 +19,7 @@ import { WebError, webErrors } from './errors.ts';
 import { FormBody, MAX_FORM_BYTES } from './form.ts';
 import { html } from './html.ts';
 import { WebKit } from './kit.ts';
+import { isSameOrigin } from './origin.ts';
 import { registerHome } from './pages/home.ts';
 import { registerLogin, SESSION_COOKIE } from './pages/login.ts';
 import { usersPart } from './pages/users.ts';
@@ -61,15 +62,13 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** An unsafe request whose Origin names another site is refused, whatever else it carries. */
+/**
+ * An unsafe request whose Origin is not exactly this server's origin (scheme, host and port; `null`
+ * included) is refused, whatever else it carries. Without an Origin header the CSRF token decides.
+ */
 function crossOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
-  if (origin === undefined || origin === 'null') return origin === 'null';
-  try {
-    return new URL(origin).host !== request.headers.host;
-  } catch {
-    return true;
-  }
+  return origin !== undefined && !isSameOrigin(request, origin);
 }
 
 export function isSecureRequest(request: FastifyRequest, forced: boolean | undefined): boolean {

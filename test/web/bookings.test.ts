@@ -46,6 +46,7 @@ describe('Bookings pages on the scheduler', () => {
     const backend = schedulerBookingsBackend(s.scheduler, clock);
     web = await startTestWeb('sqlite', { registry: new PageRegistry().add(bookingsPart(backend)) });
     await web.addUser('booker', 'booker');
+    await web.addUser('viewer', 'viewer');
     client = new WebClient(web.url);
     await client.login('booker');
   });
@@ -84,6 +85,22 @@ describe('Bookings pages on the scheduler', () => {
     assert.match(week.text, /<span class="time">09:59–10:29<\/span> Web &lt;standup&gt;/);
     const ics = await client.get(`/bookings/${bookingId}.ics`);
     assert.match(ics.text, /BEGIN:VCALENDAR/);
+  });
+
+  test('a viewer never sees the PIN: not on the page, not in the .ics; a booker gets it in the .ics', async () => {
+    const unfolded = (text: string): string => text.replace(/\r\n[ \t]/g, '');
+    const viewer = new WebClient(web.url);
+    await viewer.login('viewer');
+    const page = await viewer.get(`/bookings/${bookingId}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<dt>PIN<\/dt><dd>set<\/dd>/);
+    assert.doesNotMatch(page.text, /4321/);
+    const ics = await viewer.get(`/bookings/${bookingId}.ics`);
+    assert.equal(ics.status, 200);
+    assert.match(ics.text, /BEGIN:VEVENT/);
+    assert.doesNotMatch(unfolded(ics.text), /PIN/);
+    assert.equal(ics.headers['content-disposition'], `attachment; filename="${bookingId}.ics"`);
+    assert.match(unfolded((await client.get(`/bookings/${bookingId}.ics`)).text), /PIN: 4321/);
   });
 
   test('it goes live with its dial-outs connected, is extended, then ended', async () => {

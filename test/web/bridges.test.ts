@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
-import { bridgesPart } from '../../src/web/bridges/pages.ts';
+import { bridgesPart, maskedUri } from '../../src/web/bridges/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER, startTestBridge, type TestBridge } from '../support/bridge.ts';
 import { startTestWeb, WebClient, type TestWeb } from '../support/web.ts';
@@ -30,6 +30,7 @@ describe('Bridges pages', () => {
       ),
     });
     await web.addUser('viewer', 'viewer');
+    await web.addUser('booker', 'booker');
     await web.addUser('admin', 'admin');
   });
   after(async () => {
@@ -106,6 +107,35 @@ describe('Bridges pages', () => {
       const before = await receivers();
       assert.equal((await client.post('/bridges/one/cdr', { uri1: 'http://evil.example/' })).status, 403);
       assert.deepEqual(await receivers(), before);
+    });
+
+    test('roles that cannot edit never see an ingest token or any query value; admins edit the real URI', async () => {
+      const secretUri = 'http://127.0.0.1:9/cdr/switchboard-up?token=tok-SECRET-42&system_id=cms1';
+      const admin = new WebClient(web.url);
+      await admin.login('admin');
+      assert.equal((await admin.post('/bridges/one/cdr', { uri1: secretUri, uri2: '', uri3: '', uri4: '' })).status, 303);
+      assert.deepEqual(await receivers(), [secretUri]);
+      for (const role of ['viewer', 'booker']) {
+        const client = new WebClient(web.url);
+        await client.login(role);
+        const page = await client.get('/bridges/one/cdr');
+        assert.equal(page.status, 200, role);
+        assert.doesNotMatch(page.text, /tok-SECRET-42|cms1/, role);
+        assert.match(page.text, /id="uri1" name="uri1" type="url" size="50" value="http:\/\/127\.0\.0\.1:9\/cdr\/switchboard-up\?token=\*{8}&amp;system_id=\*{8}" readonly/, role);
+      }
+      const page = await admin.get('/bridges/one/cdr');
+      assert.match(page.text, /id="uri1" name="uri1" type="url" size="50" value="http:\/\/127\.0\.0\.1:9\/cdr\/switchboard-up\?token=tok-SECRET-42&amp;system_id=cms1"/);
+      // Saving the form unchanged keeps the URI as it is.
+      assert.equal((await admin.post('/bridges/one/cdr', { uri1: secretUri, uri2: '', uri3: '', uri4: '' })).status, 303);
+      assert.deepEqual(await receivers(), [secretUri]);
+    });
+
+    test('masking hides a userinfo password, query values and fragments, keeps the rest; an unparsable value is hidden whole', () => {
+      assert.equal(maskedUri('https://cdr:pass-word-9@collector.example:8443/cdr?token=abc&x'), 'https://cdr:********@collector.example:8443/cdr?token=********&x=********');
+      assert.equal(maskedUri('http://collector.example/cdr#secret'), 'http://collector.example/cdr#********');
+      assert.equal(maskedUri('http://collector.example/cdr'), 'http://collector.example/cdr');
+      assert.equal(maskedUri('not a uri ?token=abc'), '********');
+      assert.equal(maskedUri(''), '');
     });
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeRecurrence, recurrenceFromForm } from '../../src/web/bookings/recurrence.ts';
 import { barChart, stepChart } from '../../src/web/charts.ts';
-import { columnsOf, toCsv } from '../../src/web/csv.ts';
+import { columnsOf, csvCell, csvLine, toCsv } from '../../src/shared/csv.ts';
 import { WebError } from '../../src/web/errors.ts';
 
 const form = (repeat: string, extra: Partial<{ rrule: string; count: string; until: string }> = {}) => ({ repeat, rrule: '', count: '', until: '', ...extra });
@@ -46,6 +46,22 @@ describe('CSV', () => {
     const columns = columnsOf(rows);
     assert.deepEqual(columns, ['a', 'b', 'c']);
     assert.equal(toCsv(columns, rows), 'a,b,c\r\n"x,y","say ""hi""",\r\n"\'=HYPERLINK(""evil"")",,3\r\n');
+  });
+
+  test('the formula guard: text starting with = + - @ tab CR LF is prefixed; typed numbers are not, numeric-looking text is', () => {
+    for (const text of ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1', '\n=1']) assert.ok(csvCell(text).replace(/^"/, '').startsWith("'"), JSON.stringify(text));
+    assert.equal(csvCell(-5), '-5');
+    assert.equal(csvCell(-0.5), '-0.5');
+    assert.equal(csvCell(12n), '12');
+    assert.equal(csvCell(false), 'false');
+    assert.equal(csvCell('-5'), "'-5");
+    assert.equal(csvCell('a=1'), 'a=1');
+    assert.equal(csvCell(' =1'), ' =1');
+    assert.equal(csvCell({ a: 1 }), '{"a":1}'.replace(/"/g, '""').replace(/^|$/g, '"'));
+    assert.equal(csvCell('a;=1'), '"a;=1"', 'a spreadsheet splitting on semicolons still reads one cell');
+    assert.equal(csvCell('\t'), `"'\t"`);
+    assert.equal(csvCell(undefined), '');
+    assert.equal(csvLine(['x', 1, null]), 'x,1,\r\n');
   });
 });
 

@@ -5,6 +5,7 @@ import { CollectorApi } from '../../src/web/reports/collectorApi.ts';
 import { reportsPart } from '../../src/web/reports/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { browserProblem, launchBrowser, screenshot } from '../support/browser.ts';
+import { at, body, recordsXml } from '../support/cdrXml.ts';
 import { COLLECTOR_API_USER, GUIDE, guidePosts, startTestCollector, type TestCollector } from '../support/collector.ts';
 import { startTestWeb, WebClient, type TestWeb } from '../support/web.ts';
 
@@ -62,6 +63,22 @@ describe('Reports pages', () => {
     assert.match(legs.text, new RegExp(GUIDE.legA));
     assert.equal((await client.get('/reports/calls/00000000-0000-0000-0000-00000000dead')).status, 404);
     assert.equal((await client.get('/reports/calls/..%2F..%2Fstatus')).status, 404);
+  });
+
+  test('CSV downloads neutralise formulas from CDR text (the shared writer), numbers stay numbers', async () => {
+    const t = Date.UTC(2015, 6, 24, 10);
+    const records = [
+      { type: 'callStart', time: at(t, 0), body: body.callStart('csv-call-1', { name: '=cmd|calc' }) },
+      { type: 'callLegStart', time: at(t, 0), body: body.legStart('csv-leg-1', { displayName: '=HYPERLINK("http://evil.example","x")', call: 'csv-call-1' }) },
+      { type: 'callLegEnd', time: at(t, 90), body: body.legEnd('csv-leg-1', { durationSeconds: 90 }) },
+    ].map((r, i) => ({ ...r, correlatorIndex: i }));
+    assert.equal((await collector.post(recordsXml('csv-session', records, 'csv-bridge'))).status, 200);
+    const legs = await client.get('/reports/calls/csv-call-1/csv?part=callLegs');
+    assert.equal(legs.status, 200);
+    assert.match(legs.text, /"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\)"/);
+    assert.match(legs.text, /,90,/);
+    const calls = await client.get(`/reports/csv/calls?${range}`);
+    assert.match(calls.text, /^csv-call-1,'=cmd\|calc,/m);
   });
 
   test('bad ranges answer 400 with the field named; unknown tables 404', async () => {

@@ -1,11 +1,9 @@
-/** CSV (RFC 4180) written as a stream: rows are pulled one page at a time, never a whole table. */
+/**
+ * CSV written as a stream: rows are pulled one page at a time, never a whole table. Cells and lines
+ * come from the system's one CSV writer (src/shared/csv.ts: RFC 4180 quoting and the formula guard).
+ */
 import { Readable } from 'node:stream';
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+import { csvLine } from '../../shared/csv.ts';
 
 const FLUSH_AT = 64 * 1024;
 
@@ -13,13 +11,13 @@ const FLUSH_AT = 64 * 1024;
 export function csvStream(rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, columns?: readonly string[]): Readable {
   async function* lines(): AsyncGenerator<string> {
     let header = columns;
-    let buffer = header ? `${header.map(cell).join(',')}\r\n` : '';
+    let buffer = header ? csvLine(header) : '';
     for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
       if (!header) {
         header = Object.keys(row);
-        buffer += `${header.map(cell).join(',')}\r\n`;
+        buffer += csvLine(header);
       }
-      buffer += `${header.map((c) => cell(row[c])).join(',')}\r\n`;
+      buffer += csvLine(header.map((c) => row[c]));
       if (buffer.length >= FLUSH_AT) {
         yield buffer;
         buffer = '';

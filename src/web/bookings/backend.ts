@@ -1,7 +1,17 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { RunningScheduler } from '../../scheduler/server.ts';
+import { bookingCalendar, type BookingSeries } from '../../scheduler/bookings/index.ts';
 import { CalendarService } from '../../scheduler/service/calendar.ts';
 import type { BookingsBackend } from './pages.ts';
+
+/** The series as someone who may not see its PIN gets it: no PIN on the series or any occurrence. */
+function withoutPins(series: BookingSeries): BookingSeries {
+  return {
+    ...series,
+    pin: undefined,
+    ...(series.overrides === undefined ? {} : { overrides: series.overrides.map((o) => (typeof o.pin === 'string' ? { ...o, pin: null } : o)) }),
+  };
+}
 
 /** The scheduler's booking service as the Bookings pages see it (explicit: the service has private fields). */
 export function schedulerBookingsBackend(scheduler: RunningScheduler, clock: Clock): BookingsBackend {
@@ -17,6 +27,10 @@ export function schedulerBookingsBackend(scheduler: RunningScheduler, clock: Clo
     remove: (id) => svc.remove(id),
     extend: (id, n, minutes) => svc.extend(id, n, minutes),
     endNow: (id, n) => svc.endNow(id, n),
-    ics: (id) => calendar.bookingIcs(id),
+    ics: async (id, options) => {
+      if (options.withPin) return calendar.bookingIcs(id);
+      const series = withoutPins(await svc.series(id));
+      return bookingCalendar(series, { method: series.cancelled === true ? 'CANCEL' : 'REQUEST', dialIn: await calendar.dialIn(series), stampMs: clock.now() });
+    },
   };
 }

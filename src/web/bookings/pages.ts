@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import type { BookingSeries, Occurrence } from '../../scheduler/bookings/types.ts';
 import { WebError, webErrors } from '../errors.ts';
+import { attachment } from '../headers.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
@@ -42,8 +43,8 @@ export interface BookingsBackend {
   remove(id: string): Promise<void>;
   extend(id: string, occurrence: number, minutes: unknown): Promise<unknown>;
   endNow(id: string, occurrence: number): Promise<unknown>;
-  /** The booking's iCalendar text. */
-  ics(id: string): Promise<string>;
+  /** The booking's iCalendar text; without `withPin`, no PIN appears in it. */
+  ics(id: string, options: { readonly withPin: boolean }): Promise<string>;
 }
 
 export const TIME_ZONES = ['UTC', 'Europe/London', 'Europe/Oslo', 'Europe/Berlin', 'Europe/Paris', 'America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Kolkata', 'Australia/Sydney'];
@@ -306,10 +307,11 @@ ${renderCalendar(window, items, (date, v) => `/bookings?view=${v}&date=${date}&z
       app.get('/bookings/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
         const id = request.params.id;
         if (id.endsWith('.ics')) {
-          const text = await backend.ics(id.slice(0, -4)).catch((error: unknown) => {
+          // The PIN is for those who may change the booking; viewers get the invitation without it.
+          const text = await backend.ics(id.slice(0, -4), { withPin: kit.can(request, 'book') }).catch((error: unknown) => {
             throw asWebError(error) ?? error;
           });
-          return reply.type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="${id}"`).send(text);
+          return reply.type('text/calendar; charset=utf-8').header('content-disposition', attachment(id)).send(text);
         }
         const b = await backend.get(id).catch((error: unknown) => {
           throw asWebError(error) ?? error;

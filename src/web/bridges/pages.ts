@@ -110,6 +110,27 @@ async function readReceivers(bridge: BridgeView): Promise<Receiver[] | undefined
   return listItems(doc, 'cdrReceivers', 'cdrReceiver').items.map((r) => ({ id: text(r, '@id'), uri: text(r, 'uri') }));
 }
 
+const HIDDEN = '********';
+
+/**
+ * A receiver URI as someone who may not change it sees it: the userinfo password and every query value
+ * hidden (an ingest token such as `?token=…` lives there). Parsed with the WHATWG URL parser; a value it
+ * cannot parse is hidden whole.
+ */
+export function maskedUri(value: string): string {
+  if (value === '') return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return HIDDEN;
+  }
+  const user = url.username === '' ? '' : `${url.username}${url.password === '' ? '' : `:${HIDDEN}`}@`;
+  const query = [...url.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=${HIDDEN}`).join('&');
+  const authority = url.host === '' ? '' : `//${user}${url.host}`;
+  return `${url.protocol}${authority}${url.pathname}${query === '' ? '' : `?${query}`}${url.hash === '' ? '' : `#${HIDDEN}`}`;
+}
+
 export function checkReceiverUri(value: string, field: string): string {
   if (value === '') return value;
   let url: URL;
@@ -169,7 +190,9 @@ async function cdrSettingsPage(
   <thead><tr><th scope="col">Receiver</th><th scope="col">URI</th><th scope="col">Delivery</th></tr></thead>
   <tbody>${slots.map((receiver, i) => {
     const field = `uri${i + 1}`;
-    const value = failure?.values[i] ?? receiver?.uri ?? '';
+    // Admins edit the real value (the form saves what it shows); everyone else sees it masked.
+    const stored = receiver?.uri ?? '';
+    const value = editable ? (failure?.values[i] ?? stored) : maskedUri(stored);
     return html`<tr>
       <th scope="row"><label for="${field}">Receiver URI ${i + 1}</label></th>
       <td><input id="${field}" name="${field}" type="url" size="50" value="${value}"${editable ? '' : html` readonly`}${failure?.error.field === field ? html` aria-invalid="true"` : ''}></td>

@@ -8,14 +8,9 @@ import { ABSOLUTE_LIFETIME_MS } from '../auth/sessions.ts';
 import { parseCookies, serializeCookie } from '../cookies.ts';
 import { html } from '../html.ts';
 import type { WebKit } from '../kit.ts';
+import { sameOriginPath } from '../origin.ts';
 
 export const SESSION_COOKIE = 'sb_session';
-
-/** Only same-site paths: "/x" but never "//host" or "/\host". */
-export function safeNext(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.length > 2000) return '/';
-  return value.startsWith('/login') ? '/' : value;
-}
 
 function loginForm(next: string, username: string): ReturnType<typeof html> {
   return html`<form class="card narrow" method="post" action="/login">
@@ -37,27 +32,29 @@ export function registerLogin(
   const throttle = new LoginThrottle(kit.clock);
 
   app.get('/login', { config: { permission: 'public' } }, (request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) => {
-    if (request.webSession) return kit.redirect(reply, safeNext(request.query.next));
-    return kit.page(request, reply, { title: 'Log in', body: loginForm(safeNext(request.query.next), '') });
+    const next = sameOriginPath(request, request.query.next);
+    if (request.webSession) return kit.redirect(reply, next);
+    return kit.page(request, reply, { title: 'Log in', body: loginForm(next, '') });
   });
 
   app.post('/login', { config: { permission: 'public' } }, async (request, reply) => {
     const form = kit.form(request);
     const username = form.get('username');
-    const next = safeNext(form.get('next'));
+    const next = sameOriginPath(request, form.get('next'));
     const key = normalizeUsername(username).slice(0, 64);
-    if (!throttle.allowed(key, request.ip)) {
+    // Reserved before the (async) password check, so parallel attempts cannot overrun the limit.
+    const attempt = throttle.reserve(key, request.ip);
+    if (!attempt) {
       kit.logger.warn({ username: key, client: request.ip }, 'web login throttled');
       reply.header('retry-after', '900');
       return kit.page(request, reply, { title: 'Log in', status: 429, error: 'Too many failed attempts. Wait 15 minutes and try again.', body: loginForm(next, username) });
     }
     const user = username === '' ? undefined : await deps.accounts.authenticate(username, form.getRaw('password'));
     if (!user) {
-      throttle.failed(key, request.ip);
       kit.logger.info({ username: username.slice(0, 64), client: request.ip }, 'web login failed');
       return kit.page(request, reply, { title: 'Log in', status: 401, error: 'Wrong username or password.', body: loginForm(next, username) });
     }
-    throttle.succeeded(key);
+    throttle.succeeded(attempt);
     // A fresh session on every login (no fixation); the old one, if any, ends.
     await deps.sessions.end(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     const token = await deps.sessions.start(user.id);

@@ -6,8 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { barChart, stepChart } from '../charts.ts';
-import { columnsOf, toCsv } from '../csv.ts';
+import { columnsOf, toCsv } from '../../shared/csv.ts';
 import { webErrors } from '../errors.ts';
+import { attachment } from '../headers.ts';
 import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
@@ -142,7 +143,7 @@ ${dataTable(`Calls (${calls.length})`, calls, callColumns, `/reports/csv/calls?$
         const rows = await fetchTable(api, name as TableName, range);
         return reply
           .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${name}-${range.from}-${range.to}.csv"`)
+          .header('content-disposition', attachment(`${name}-${range.from}-${range.to}.csv`))
           .send(toCsv(columnsOf(rows), rows));
       });
 
@@ -181,7 +182,7 @@ ${dataTable(`Records of this call in order (${timeline.length})`, timeline, ['ti
         const part = request.query.part === 'timeline' ? 'timeline' : 'callLegs';
         if (!/^[0-9a-zA-Z-]{1,64}$/.test(id)) throw webErrors.notFound('call');
         const rows = rowsOf(await api.get(`/calls/${id}`), part);
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="call-${id}-${part}.csv"`).send(toCsv(columnsOf(rows), rows));
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', attachment(`call-${id}-${part}.csv`)).send(toCsv(columnsOf(rows), rows));
       });
     },
   };
