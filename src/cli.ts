@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from './shared/listen.ts';
+import { maskText } from './shared/logger.ts';
+import { tightenDataDir } from './shared/privateFiles.ts';
 import { readFile } from 'node:fs/promises';
 // Each command loads only its own service's modules (imported when it runs): a collector process
 // does not carry the bridge, scheduler and web UI in memory.
@@ -96,10 +98,23 @@ function requireCredentials(
 
 /** Prints each bound URL as `listening on <url>`, serves until SIGINT/SIGTERM, then closes. */
 async function serveUntilSignal(io: Io, urls: ReadonlyArray<string | undefined>, close: () => Promise<void>): Promise<number> {
+  // Listening for the signal before saying so: whoever reads the line may send SIGTERM at once.
+  const signalled = untilSignal();
   for (const url of urls) if (url !== undefined) io.out(`listening on ${url}`);
-  await untilSignal();
+  await signalled;
   await close();
   return 0;
+}
+
+/**
+ * The data directory of a service, made its owner's only (0700; its files are 0600 where they are
+ * created): when `--data` names it, or when it holds the default SQLite database. A `./data` of some
+ * other program's beside a service on Postgres is left alone.
+ */
+function prepareDataDir(values: { data?: string | undefined; database?: string | undefined }): string {
+  const dataDir = values.data ?? './data';
+  if (values.data !== undefined || values.database === undefined) tightenDataDir(dataDir);
+  return dataDir;
 }
 
 /** Flags every service command takes. */
@@ -147,7 +162,7 @@ async function runBridge(args: string[], io: Io): Promise<number> {
     io.err(`switchboard bridge: ${sim}`);
     return 2;
   }
-  const dataDir = values.data ?? './data';
+  const dataDir = prepareDataDir(values);
   const { startBridge } = await import('./bridge/server.ts');
   const bridge = await startBridge({
     database: values.database ?? `sqlite:${join(dataDir, 'bridge.db')}`,
@@ -194,7 +209,7 @@ async function runCollector(args: string[], io: Io): Promise<number> {
     io.err('switchboard collector: --sqlite-sync takes full or normal.');
     return 2;
   }
-  const dataDir = values.data ?? './data';
+  const dataDir = prepareDataDir(values);
   const { startCollector } = await import('./collector/server.ts');
   const collector = await startCollector({
     database: values.database ?? `sqlite:${join(dataDir, 'collector.db')}`,
@@ -246,12 +261,14 @@ async function runUp(args: string[], io: Io): Promise<number> {
     strict: true,
   });
   const { startSystem } = await import('./up.ts');
+  // Listening for the signal before `listening on` is printed: whoever reads it may send SIGTERM at once.
+  const signalled = untilSignal();
   const system = await startSystem({
     dataDir: values.data ?? './data',
     listen: parseListen(values.listen ?? '127.0.0.1:8080'),
     out: io.out,
   });
-  const signal = await untilSignal();
+  const signal = await signalled;
   io.err(`switchboard up: ${signal}, shutting down`);
   await system.close();
   return 0;
@@ -326,7 +343,7 @@ async function runScheduler(args: string[], io: Io): Promise<number> {
   }
   const credentials = requireCredentials('scheduler', values, io);
   if (!credentials) return 2;
-  const dataDir = values.data ?? './data';
+  const dataDir = prepareDataDir(values);
   const { startScheduler } = await import('./scheduler/server.ts');
   const scheduler = await startScheduler({
     database: values.database ?? `sqlite:${join(dataDir, 'scheduler.db')}`,
@@ -360,7 +377,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     return await run(rest, io);
   } catch (error) {
-    io.err(`switchboard ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(maskText(`switchboard ${command}: ${error instanceof Error ? error.message : String(error)}`));
     return 1;
   }
 }

@@ -6,7 +6,7 @@
  * registrations); later runs reuse it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
@@ -19,7 +19,8 @@ import { bookingsPart } from './web/bookings/pages.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
 import { urlOf, type ListenAddress } from './shared/listen.ts';
-import { createLogger, type Logger } from './shared/logger.ts';
+import { createLogger, maskText, type Logger } from './shared/logger.ts';
+import { tightenDataDir, tightenFile, writePrivateFile } from './shared/privateFiles.ts';
 import { Accounts } from './web/auth/accounts.ts';
 import { generatePassword } from './web/auth/password.ts';
 import { CmsApi, listItems, text } from './web/bridges/cmsApi.ts';
@@ -105,6 +106,7 @@ const LOOPBACK: ListenAddress = { host: '127.0.0.1', port: 0 };
 
 async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
   const path = join(dataDir, 'secrets.json');
+  tightenFile(path);
   const stored = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Partial<UpSecrets>) : {};
   const secrets: UpSecrets = {
     bridgeApi: stored.bridgeApi ?? { user: 'switchboard', password: newSecret() },
@@ -114,7 +116,7 @@ async function loadOrCreateSecrets(dataDir: string): Promise<UpSecrets> {
     schedulerApi: stored.schedulerApi ?? { user: 'scheduler', password: newSecret() },
   };
   if (stored.bridgeApi && stored.simulator && stored.collectorApi && stored.collectorIngestToken !== undefined && stored.schedulerApi) return secrets;
-  await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(path, `${JSON.stringify(secrets, null, 2)}\n`);
   return secrets;
 }
 
@@ -126,11 +128,12 @@ type Ports = Partial<Record<'bridge' | 'collector' | 'scheduler', number>>;
 
 async function loadPorts(dataDir: string): Promise<Ports> {
   const path = join(dataDir, 'ports.json');
+  tightenFile(path);
   return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Ports) : {};
 }
 
-async function savePorts(dataDir: string, ports: Ports): Promise<void> {
-  await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
+function savePorts(dataDir: string, ports: Ports): void {
+  writePrivateFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
 }
 
 function portOf(url: string): number {
@@ -140,8 +143,11 @@ function portOf(url: string): number {
 export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'switchboard' });
+  // What is printed goes through the log's masking too: no line carries a secret inside a URI.
+  const out = (line: string): void => options.out(maskText(line));
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  // The owner's only: 0700, every file in it 0600 (src/shared/privateFiles.ts), whatever the umask.
+  tightenDataDir(dataDir);
   const secrets = await loadOrCreateSecrets(dataDir);
   const ports = await loadPorts(dataDir);
   const closers: Array<() => Promise<void>> = [];
@@ -253,7 +259,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));
     registry.add(reportsPart(reports));
 
-    await savePorts(dataDir, ports);
+    savePorts(dataDir, ports);
 
     // 5. The web UI on the --listen address.
     const web: FastifyInstance = Fastify({ logger: false });
@@ -262,14 +268,14 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     await web.listen({ host: options.listen.host, port: options.listen.port });
     const webUrl = urlOf('http', web.server.address());
 
-    options.out(`bridge API   ${bridge.url}/api/v1`);
-    options.out(`simulator    ${bridge.url}/sim/v1`);
-    options.out(`collector    ${collector.url}/api/v1`);
-    options.out(`scheduler    ${scheduler.url}/api/v1`);
+    out(`bridge API   ${bridge.url}/api/v1`);
+    out(`simulator    ${bridge.url}/sim/v1`);
+    out(`collector    ${collector.url}/api/v1`);
+    out(`scheduler    ${scheduler.url}/api/v1`);
     if (firstAdminPassword !== undefined) {
-      options.out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
+      out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
     }
-    options.out(`listening on ${webUrl}`);
+    out(`listening on ${webUrl}`);
     return { webUrl, bridge, bridgeApi, collector, collectorApi: collectorApiInfo, scheduler, firstAdminPassword, close: closeAll };
   } catch (error) {
     await closeAll();

@@ -1,12 +1,13 @@
 /**
  * Bridge passwords at rest: AES-256-GCM with a 32-byte key from `SWITCHBOARD_SECRET_KEY` (64 hex
  * characters or base64). Without it, a random key is generated once into `<data dir>/scheduler-secret.key`
- * (mode 0600) and reused on every start; losing that file makes stored bridge passwords unreadable
- * (re-enter them with PATCH /api/v1/bridges/<id>). Sealed values look like `v1:<base64(iv|tag|ciphertext)>`.
+ * (mode 0600, set again on every start) and reused on every start; losing that file makes stored bridge
+ * passwords unreadable (re-enter them with PATCH /api/v1/bridges/<id>). Sealed values look like `v1:<base64(iv|tag|ciphertext)>`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PRIVATE_FILE_MODE, tightenDataDir, tightenFile } from '../shared/privateFiles.ts';
 
 export type KeySource = 'environment' | 'keyFile' | 'generatedKeyFile' | 'given';
 
@@ -25,10 +26,14 @@ export class SecretBox {
     const fromEnv = env['SWITCHBOARD_SECRET_KEY'];
     if (fromEnv !== undefined && fromEnv !== '') return new SecretBox(parseKey(fromEnv, 'SWITCHBOARD_SECRET_KEY'), 'environment');
     const file = join(dataDir, 'scheduler-secret.key');
-    if (existsSync(file)) return new SecretBox(parseKey(readFileSync(file, 'utf8').trim(), file), 'keyFile');
+    tightenDataDir(dataDir);
+    if (existsSync(file)) {
+      tightenFile(file);
+      return new SecretBox(parseKey(readFileSync(file, 'utf8').trim(), file), 'keyFile');
+    }
     const key = randomBytes(32);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${key.toString('hex')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    tightenFile(file);
     return new SecretBox(key, 'generatedKeyFile');
   }
 

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   Kysely,
@@ -17,6 +15,7 @@ import {
   type SqliteDatabase,
 } from 'kysely';
 import pg from 'pg';
+import { prepareSqliteFiles } from './privateFiles.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -76,7 +75,9 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase<DB>(url: string, options: OpenOptions = {}): Promise<Database<DB>> {
   const location = parseDatabaseUrl(url);
   if (location.dialect === 'sqlite') {
-    if (location.path !== ':memory:') mkdirSync(dirname(resolve(location.path)), { recursive: true });
+    // Readable by the owner only (passcodes, password hashes, sessions): the file is made 0600 before
+    // SQLite opens it, and SQLite gives its -wal and -shm files the same mode.
+    if (location.path !== ':memory:') prepareSqliteFiles(location.path);
     const sqlite = new BetterSqlite3(location.path);
     // The page size of a new database (it is fixed once the first table exists).
     if (options.sqlitePageSize !== undefined && sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma(`page_size = ${options.sqlitePageSize}`);

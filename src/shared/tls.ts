@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { tightenDataDir, tightenFile, writePrivateFile } from './privateFiles.ts';
 
 export interface TlsMaterial {
   cert: string;
@@ -10,7 +11,8 @@ export interface TlsMaterial {
 
 /**
  * Loads the certificate given by flags, or a self-signed one kept in the data directory, generating it
- * on first start (real CMS clients hard-code https:// and skip verification).
+ * on first start (real CMS clients hard-code https:// and skip verification). Both files are the
+ * owner's only (0600), also when an older start left them wider.
  */
 export async function loadOrCreateTls(options: {
   certFile?: string | undefined;
@@ -26,7 +28,10 @@ export async function loadOrCreateTls(options: {
   }
   const certPath = join(options.dataDir, 'tls-cert.pem');
   const keyPath = join(options.dataDir, 'tls-key.pem');
+  tightenDataDir(options.dataDir);
   if (existsSync(certPath) && existsSync(keyPath)) {
+    tightenFile(keyPath);
+    tightenFile(certPath);
     return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8') };
   }
   const commonName = options.commonName ?? 'switchboard.local';
@@ -44,8 +49,7 @@ export async function loadOrCreateTls(options: {
       },
     ],
   });
-  await mkdir(dirname(certPath), { recursive: true });
-  await writeFile(keyPath, pems.private, { mode: 0o600 });
-  await writeFile(certPath, pems.cert);
+  writePrivateFile(keyPath, pems.private);
+  writePrivateFile(certPath, pems.cert);
   return { cert: pems.cert, key: pems.private };
 }

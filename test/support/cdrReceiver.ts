@@ -38,6 +38,8 @@ export interface ReceivedPost {
   readonly url: string;
   readonly contentType: string | undefined;
   readonly body: string;
+  /** The body's bytes as they arrived (`body` is their UTF-8 decoding). */
+  readonly bytes: Buffer;
   readonly records: readonly ReceivedRecord[];
   /** The status it was (or will be) answered with. */
   readonly status: number;
@@ -165,9 +167,10 @@ export class TestCdrReceiver {
     }
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const body = bytes.toString('utf8');
       const status = answer.status;
-      const post: ReceivedPost = { url: req.url ?? '', contentType: req.headers['content-type'], body, records: parseRecords(body), status, answered: false, late: answer.kind === 'hold' };
+      const post: ReceivedPost = { url: req.url ?? '', contentType: req.headers['content-type'], body, bytes, records: parseRecords(body), status, answered: false, late: answer.kind === 'hold' };
       this.posts.push(post);
       const send = (): void => {
         post.answered = true;

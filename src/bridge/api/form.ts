@@ -2,6 +2,7 @@
  * Request parameters as CMS reads them: form fields from the body whatever the Content-Type, query
  * parameters for GET filters, names matched case-insensitively (`coSpacefilter`, `defaultlayout`).
  */
+import { hasNonXmlChar } from '../../shared/xmlText.ts';
 import { bridgeErrors } from '../errors.ts';
 
 /** Parsed fields keyed by lower-case name; the value keeps the client's casing of the name for errors. */
@@ -20,7 +21,9 @@ export class FormFields {
       const name = decodeComponent(rawName, rawName).trim();
       const value = decodeComponent(rawValue, name);
       if (name === '') throw bridgeErrors.parameterError('(empty)', 'unrecognisedParameter');
-      if (value.includes('\u0000')) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
+      // A value the API XML could not show as sent (a NUL, another C0 control, U+FFFE, U+FFFF) is
+      // refused rather than stored altered: nothing stored from the API needs the output's replacement.
+      if (hasNonXmlChar(value)) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
       if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(name)) throw bridgeErrors.parameterError(name.slice(0, 64), 'unrecognisedParameter');
       // Last occurrence wins, as in most form parsers (documented choice).
       fields.#byLowerName.set(name.toLowerCase(), { name, value });
@@ -34,8 +37,9 @@ export class FormFields {
     for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
       const last = Array.isArray(value) ? (value.at(-1) as unknown) : value;
       const text = typeof last === 'string' ? last : '';
-      // No stored value holds a NUL (Postgres text cannot): a filter with one is refused, not sent to SQL.
-      if (text.includes('\u0000')) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
+      // No stored value holds a NUL (Postgres text cannot) or another character XML cannot carry: a
+      // filter with one is refused, not sent to SQL.
+      if (hasNonXmlChar(text)) throw bridgeErrors.parameterError(name.slice(0, 64), 'invalidValue');
       fields.#byLowerName.set(name.toLowerCase(), { name, value: text });
     }
     return fields;

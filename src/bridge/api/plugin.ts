@@ -1,11 +1,11 @@
 /**
  * The CMS management API under /api/v1 as one Fastify plugin: Basic auth (realm "acano"), form bodies
  * whatever the Content-Type, case-insensitive paths, `<failureDetails>` for every failure, and an API
- * trace line per request with passcodes and secrets masked.
+ * trace line per request with passcodes and secrets masked (in the fields and in the query string).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { maskFields } from '../../shared/logger.ts';
+import { maskFields, maskUri } from '../../shared/logger.ts';
 import type { BridgeContext } from '../context.ts';
 import { BridgeError, bridgeErrors } from '../errors.ts';
 import { failureDetailsXml } from './failureDetails.ts';
@@ -111,7 +111,7 @@ export const bridgeApi: FastifyPluginAsync<BridgeApiOptions> = (app, options) =>
       trace.info(
         {
           method: request.method,
-          path: request.url,
+          path: maskUri(request.url),
           status: reply.statusCode,
           size: typeof size === 'string' || typeof size === 'number' ? Number(size) : 0,
           client: request.ip,
@@ -130,7 +130,7 @@ export const bridgeApi: FastifyPluginAsync<BridgeApiOptions> = (app, options) =>
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendFailure(reply, bridgeErrors.parameterError('request', 'invalidValue'));
     }
-    ctx.logger.error({ err: error, method: request.method, path: request.url }, 'unexpected API failure');
+    ctx.logger.error({ err: error, method: request.method, path: maskUri(request.url) }, 'unexpected API failure');
     return sendFailure(reply, new BridgeError(500, ['databaseNotReady']));
   });
 

@@ -1,8 +1,11 @@
 /**
  * The XML the CMS API answers with. Written by hand rather than through a generic builder because the
  * wire shape matters to real clients: element order, `<x/>` for present-but-empty values, attributes on
- * list roots (`total`, `maximum`) and items (`id`).
+ * list roots (`total`, `maximum`) and items (`id`). Every text and attribute value goes through the
+ * one `escapeXml` (src/shared/xmlText.ts), which also replaces characters XML 1.0 cannot carry.
  */
+import { escapeXml } from '../../shared/xmlText.ts';
+
 export type XmlValue = string | number | boolean | null | XmlElement | undefined;
 
 export interface XmlElement {
@@ -13,11 +16,6 @@ export interface XmlElement {
   readonly text?: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
 
 function attrsToString(attrs: XmlElement['attrs']): string {
   if (!attrs) return '';

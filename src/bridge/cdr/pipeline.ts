@@ -15,7 +15,7 @@
  */
 import type { Clock } from '../../shared/clock.ts';
 import { newGuid } from '../../shared/ids.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { maskUri, type Logger } from '../../shared/logger.ts';
 import { assertRoomForReceiver, receiverTarget } from '../domain/cdrReceiver.ts';
 import { bridgeErrors } from '../errors.ts';
 import type { CdrReceiverRecord, OutboxInsert, OutboxRow, ReceiverDeliveryState } from '../storage/cdrStore.ts';
@@ -193,7 +193,7 @@ export class CdrPipeline implements CdrSink {
       await this.#storage.cdr.insertReceiver(this.#node, record);
       this.#receivers = [...this.#receivers, view(record)];
       this.#startOrPark(record.id, uri, record.state);
-      this.#logger.info({ cdrReceiver: record.id, uri }, 'CDR receiver added');
+      this.#logger.info({ cdrReceiver: record.id, uri: uri === null ? null : maskUri(uri) }, 'CDR receiver added');
       return view(record);
     });
   }
@@ -209,7 +209,7 @@ export class CdrPipeline implements CdrSink {
       await this.#storage.cdr.updateReceiverUri(this.#node, id, uri, next);
       this.#receivers = this.#receivers.map((r) => (r.id === id ? { ...r, uri } : r));
       this.#startOrPark(id, uri, next);
-      this.#logger.info({ cdrReceiver: id, uri }, 'CDR receiver changed');
+      this.#logger.info({ cdrReceiver: id, uri: uri === null ? null : maskUri(uri) }, 'CDR receiver changed');
       this.#collect();
     });
   }
@@ -289,7 +289,7 @@ export class CdrPipeline implements CdrSink {
   #startOrPark(id: string, uri: string | null, state: ReceiverDeliveryState): void {
     const target = uri === null ? undefined : receiverTarget(uri);
     if (uri === null || !target) {
-      if (uri !== null) this.#logger.error({ cdrReceiver: id, uri }, 'stored CDR receiver uri is not usable; not delivering to it');
+      if (uri !== null) this.#logger.error({ cdrReceiver: id, uri: maskUri(uri) }, 'stored CDR receiver uri is not usable; not delivering to it');
       this.#idleStates.set(id, state);
       return;
     }

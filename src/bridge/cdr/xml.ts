@@ -6,7 +6,12 @@
  *
  * Element order follows the guide's example posts where they show an element and its field tables
  * elsewhere (docs/cdr-delivery.md lists the order chosen for every record type).
+ *
+ * Every string goes through the one `escapeXml` (src/shared/xmlText.ts), the API XML's too: a
+ * character XML 1.0 cannot carry (a NUL in a caller's display name) becomes U+FFFD, so no post is
+ * one a receiver's parser must reject.
  */
+import { escapeXml } from '../../shared/xmlText.ts';
 import type {
   AudioStream,
   CallEndBody,
@@ -20,13 +25,6 @@ import type {
   StreamingStartBody,
   VideoStream,
 } from './records.ts';
-
-const SPECIAL = /[&<>"']/;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-export function escapeXml(value: string): string {
-  return SPECIAL.test(value) ? value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c) : value;
-}
 
 /** RFC 3339 UTC to the second, as CMS writes record times: `2015-07-23T07:32:55Z`. */
 export function cdrTime(ms: number): string {

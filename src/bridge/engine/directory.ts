@@ -94,13 +94,16 @@ export class CallDirectory {
       target = await this.storage.dialIn.byCallId(address.callId);
       if (!target) return { kind: 'unknown', reason: 'ivrUnknownCall' };
     } else {
-      target = await this.storage.dialIn.byUri(userPart(address.uri ?? ''));
+      // What a caller dials or calls from may hold anything; a NUL is in no stored uri or jid (the API
+      // refuses it) and Postgres text cannot even be compared with one, so it matches nothing.
+      const uri = userPart(address.uri ?? '');
+      target = uri.includes('\u0000') ? undefined : await this.storage.dialIn.byUri(uri);
       if (!target) return { kind: 'unknown', reason: 'unknownDestination' };
     }
     const coSpace = await this.storage.coSpaces.get(target.coSpace);
     if (!coSpace) return { kind: 'unknown', reason: 'unknownDestination' };
     const jid = address.userJid ?? bareAddress(address.remoteParty);
-    const isMember = await this.storage.dialIn.isMember(coSpace.id, jid);
+    const isMember = !jid.includes('\u0000') && (await this.storage.dialIn.isMember(coSpace.id, jid));
     const profile = await this.legProfile(coSpace, [target.accessMethod?.callLegProfile ?? null]);
     const passcode = target.accessMethod ? target.accessMethod.passcode : coSpace.passcode;
     // A call instantiated by its first participant ends when its last one leaves (cdr.md §3).

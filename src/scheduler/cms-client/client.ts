@@ -8,7 +8,7 @@
  */
 import { Pool } from 'undici';
 import type { Clock } from '../../shared/clock.ts';
-import { maskFields } from '../../shared/logger.ts';
+import { maskFields, maskUri } from '../../shared/logger.ts';
 import { CmsError } from '../errors.ts';
 import { attrOf, boolOf, child, childrenNamed, failureOf, numberOf, parseCmsXml, textOf, type XmlNode } from './xml.ts';
 
@@ -20,7 +20,7 @@ export interface CmsEndpoint {
   readonly allowSelfSigned: boolean;
 }
 
-/** One request and its outcome, as the audit log records it (form fields already masked). */
+/** One request and its outcome, as the audit log records it (form fields and secrets in the path's query already masked). */
 export interface CmsExchange {
   readonly method: string;
   readonly path: string;
@@ -237,7 +237,7 @@ export class CmsClient {
       }
       await this.#observe({
         method,
-        path: fullPath,
+        path: maskUri(fullPath),
         ...(masked === undefined ? {} : { fields: masked }),
         attempt,
         status,
