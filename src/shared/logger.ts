@@ -40,6 +40,17 @@ export function maskText(text: string): string {
     .replace(SECRET_PARAMETER, (_m, lead: string, name: string, value: string) => (value === '' ? `${lead}${name}` : `${lead}${name}${MASK}`));
 }
 
+/** An element whose text is a secret, in the CMS API's XML (`<passcode>1234</passcode>`, `<secret>…</secret>`). */
+const SECRET_ELEMENT = /<(passcode|password|secret|pin|token|apiPassword)>([^<]*)<\/\1>/gi;
+
+/**
+ * An XML document (a CMS API answer kept in a trace or an audit log) with the text of secret-named
+ * elements masked and the URIs in it masked as `maskText` does.
+ */
+export function maskXml(xml: string): string {
+  return maskText(xml.replace(SECRET_ELEMENT, (_m, name: string, value: string) => (value === '' ? `<${name}></${name}>` : `<${name}>${MASK}</${name}>`)));
+}
+
 /** A URI for a log line or a trace: its userinfo password and secret query values masked. */
 export function maskUri(uri: string): string {
   return maskText(uri);

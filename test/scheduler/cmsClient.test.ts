@@ -122,4 +122,14 @@ forEachDialect('CMS client against our bridge', (dialect) => {
     assert.deepEqual(seen[0].fields, { passcode: '********', name: 'Masked' });
     assert.equal((await b.get(`/coSpaces/${id}`)).coSpace.passcode, '1234');
   });
+
+  test('observed answers mask the passcode and secret elements of the XML', async () => {
+    const id = await client.create('/coSpaces', { name: 'Masked answer', passcode: '98765' });
+    seen.length = 0;
+    await client.getObject(`/coSpaces/${id}`);
+    const body = seen[0]?.body ?? '';
+    assert.match(body, /<passcode>\*{8}<\/passcode>/);
+    assert.doesNotMatch(body, /98765/);
+    assert.match(body, /<name>Masked answer<\/name>/);
+  });
 });

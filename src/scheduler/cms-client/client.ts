@@ -8,7 +8,7 @@
  */
 import { Pool } from 'undici';
 import type { Clock } from '../../shared/clock.ts';
-import { maskFields, maskUri } from '../../shared/logger.ts';
+import { maskFields, maskUri, maskXml } from '../../shared/logger.ts';
 import { CmsError } from '../errors.ts';
 import { attrOf, boolOf, child, childrenNamed, failureOf, numberOf, parseCmsXml, textOf, type XmlNode } from './xml.ts';
 
@@ -32,6 +32,12 @@ export interface CmsExchange {
   readonly error?: string;
   readonly startedAtMs: number;
   readonly durationMs: number;
+}
+
+/** An answer's body as the audit log keeps it: secrets masked first, then cut to MAX_RECORDED_BODY. */
+function recordedBody(text: string): string {
+  const masked = maskXml(text);
+  return masked.length > MAX_RECORDED_BODY ? `${masked.slice(0, MAX_RECORDED_BODY)}…` : masked;
 }
 
 export type CmsObserver = (exchange: CmsExchange) => void | Promise<void>;
@@ -242,7 +248,7 @@ export class CmsClient {
         attempt,
         status,
         location,
-        ...(text === '' ? {} : { body: text.length > MAX_RECORDED_BODY ? `${text.slice(0, MAX_RECORDED_BODY)}…` : text }),
+        ...(text === '' ? {} : { body: recordedBody(text) }),
         ...(failure === undefined ? {} : { error: failure }),
         startedAtMs,
         durationMs: this.#options.clock.now() - startedAtMs,
