@@ -98,6 +98,18 @@ describe('Bridges pages', () => {
       assert.deepEqual(await receivers(), before);
     });
 
+    test('a change the bridge refuses undoes the changes made before it: all receivers as they were, ids included', async () => {
+      const client = new WebClient(web.url);
+      await client.login('admin');
+      assert.equal((await client.post('/bridges/one/cdr', { uri1: 'http://127.0.0.1:9/kept', uri2: '', uri3: '', uri4: '' })).status, 303);
+      const before = await bridge.get('/system/cdrReceivers');
+      // The page's own check passes a userinfo URI; the bridge refuses it after uri2 was already added
+      // and while uri1 is to be cleared.
+      const res = await client.post('/bridges/one/cdr', { uri1: '', uri2: 'http://127.0.0.1:9/new', uri3: 'http://user:pw@127.0.0.1:9/', uri4: '' });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await bridge.get('/system/cdrReceivers'), before);
+    });
+
     test('a viewer sees the settings read-only and cannot change them', async () => {
       const client = new WebClient(web.url);
       await client.login('viewer');

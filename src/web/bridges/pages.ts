@@ -141,6 +141,8 @@ export function checkReceiverUri(value: string, field: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw webErrors.invalidField(field, 'A CDR receiver URI starts with http:// or https://.');
   if (value.length > 255) throw webErrors.invalidField(field, 'A CDR receiver URI has at most 255 characters.');
+  // The URL parser drops tabs and newlines silently; a receiver URI is sent exactly as written.
+  if (/[\p{Cc}\s]/u.test(value)) throw webErrors.invalidField(field, 'A CDR receiver URI has no spaces or control characters.');
   return value;
 }
 
@@ -206,15 +208,39 @@ ${editable ? html`<p><button type="submit">Submit</button></p>` : html`<p class=
   });
 }
 
-/** Applies the 4 URI fields: changed ones PUT, new ones POST, cleared ones DELETE. */
+/**
+ * Applies the 4 URI fields: changed ones PUT, new ones POST, cleared ones DELETE. All or nothing: the
+ * changes the bridge can refuse (a new or changed URI) go first and the deletions last, and when the
+ * bridge refuses one, those already made are undone in reverse order before the refusal is reported,
+ * so the form never leaves some receivers changed and others not. (The bridge may be a real CMS whose
+ * rules the page cannot know in advance, so it is asked, not predicted.) A slot's POST never exceeds
+ * the bridge's 4 receivers: it is made only where no receiver exists.
+ */
 async function saveReceivers(bridge: BridgeView, values: string[]): Promise<void> {
   const receivers = (await readReceivers(bridge)) ?? [];
-  for (let i = 0; i < MAX_CDR_RECEIVERS; i++) {
-    const value = values[i] ?? '';
-    const existing = receivers[i];
-    if (existing && value === '') await bridge.api.send('DELETE', `/system/cdrReceivers/${existing.id}`);
-    else if (existing && value !== existing.uri) await bridge.api.send('PUT', `/system/cdrReceivers/${existing.id}`, { uri: value });
-    else if (!existing && value !== '') await bridge.api.send('POST', '/system/cdrReceivers', { uri: value });
+  const undo: Array<() => Promise<unknown>> = [];
+  const deletions: Receiver[] = [];
+  try {
+    for (let i = 0; i < MAX_CDR_RECEIVERS; i++) {
+      const value = values[i] ?? '';
+      const existing = receivers[i];
+      if (existing && value === '') {
+        deletions.push(existing);
+      } else if (existing && value !== existing.uri) {
+        await bridge.api.send('PUT', `/system/cdrReceivers/${existing.id}`, { uri: value });
+        undo.push(() => bridge.api.send('PUT', `/system/cdrReceivers/${existing.id}`, { uri: existing.uri }));
+      } else if (!existing && value !== '') {
+        const id = await bridge.api.send('POST', '/system/cdrReceivers', { uri: value });
+        if (id !== undefined) undo.push(() => bridge.api.send('DELETE', `/system/cdrReceivers/${id}`));
+      }
+    }
+    for (const receiver of deletions) {
+      await bridge.api.send('DELETE', `/system/cdrReceivers/${receiver.id}`);
+      undo.push(() => bridge.api.send('POST', '/system/cdrReceivers', { uri: receiver.uri }));
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
   }
 }
 
