@@ -2,6 +2,12 @@
  * The collector's one error catalogue. Every failure it answers (CDR ingest and the JSON query API)
  * is a CollectorError with an HTTP status, a stable code and a short reason; one error handler
  * writes them as `{"error": {"code", "message", "details"?}}`.
+ *
+ * The refusals of a CDR post (`malformedXml` to `emptyBody`, and `storageRefused`) are not answered
+ * as errors: the pipeline quarantines the post, answers 200, and keeps the code and message as the
+ * quarantine's reason (`ingest/pipeline.ts`). What a CDR sender is answered with an error status:
+ * `unauthorized`, `methodNotAllowed`, `bodyTooLarge`, and the transient `busy` and
+ * `storageUnavailable` (503 with Retry-After: send again).
  */
 
 export type CollectorErrorCode =
@@ -12,6 +18,8 @@ export type CollectorErrorCode =
   | 'recordWithoutIndex'
   | 'invalidRecordAttribute'
   | 'emptyBody'
+  | 'storageRefused'
+  | 'busy'
   | 'badRequest'
   | 'bodyTooLarge'
   | 'unauthorized'
@@ -51,6 +59,10 @@ export const collectorErrors = {
   /** A request the HTTP layer could not read (framing, encoding). */
   badRequest: (status: number, detail: string) => new CollectorError(status, status === 413 ? 'bodyTooLarge' : 'badRequest', detail),
   emptyBody: () => new CollectorError(400, 'emptyBody', 'empty body: a CDR post is a <records> document'),
+  /** The database refused the post for a reason sending it again cannot fix (`store/failures.ts`). */
+  storageRefused: (detail: string) => new CollectorError(400, 'storageRefused', `the database refused the records: ${detail}`),
+  /** Too many post bodies are being received at once (`ingest/limits.ts`). */
+  busy: () => new CollectorError(503, 'busy', 'too many large posts are being received; send again later'),
   unauthorized: () => new CollectorError(401, 'unauthorized', 'authentication required'),
   invalidParameter: (issues: readonly { path: string; message: string }[]) =>
     new CollectorError(400, 'invalidParameter', `invalid query parameter${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path} (${i.message})`).join(', ')}`, issues),

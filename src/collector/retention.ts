@@ -34,10 +34,10 @@ export class RetentionSchedule {
   }
 
   /** One sweep now. */
-  async runOnce(): Promise<{ records: number; calls: number; callLegs: number }> {
+  async runOnce(): Promise<{ records: number; calls: number; callLegs: number; quarantined: number }> {
     const cutoff = this.#clock.now() - this.#days * DAY_MS;
     const dropped = await this.#store.deleteOlderThan(cutoff);
-    if (dropped.records + dropped.calls + dropped.callLegs > 0) this.#logger.info({ cutoff: new Date(cutoff).toISOString(), ...dropped }, 'retention: dropped old CDR data');
+    if (dropped.records + dropped.calls + dropped.callLegs + dropped.quarantined > 0) this.#logger.info({ cutoff: new Date(cutoff).toISOString(), ...dropped }, 'retention: dropped old CDR data');
     return dropped;
   }
 

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
 import { registerQueryApi, type ApiCredentials } from './api/routes.ts';
 import { CollectorError, collectorErrors } from './errors.ts';
+import { BodyBudget, CDR_BODY_BUDGET, CDR_BODY_LIMIT } from './ingest/limits.ts';
 import { CdrIngest } from './ingest/pipeline.ts';
 import { registerReceiver, type IngestAuth } from './ingest/receive.ts';
 import { XmlValidatorPool } from './ingest/validation.ts';
@@ -16,6 +17,9 @@ import { RetentionSchedule } from './retention.ts';
 import { CollectorStorage } from './store/index.ts';
 
 export const API_PREFIX = '/api/v1';
+
+/** The longest a request may take to arrive, headers and body (a CDR post of 1 MiB takes well under a second). */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface CollectorConfig {
   readonly database: string;
@@ -38,8 +42,13 @@ export interface CollectorConfig {
   readonly validatorThreads?: number | undefined;
   /** Postgres: refresh planner statistics after this many stored records (default 100,000). */
   readonly analyzeEvery?: number | undefined;
-  /** Largest CDR post accepted (bytes). */
+  /** Largest CDR post accepted (bytes; default `CDR_BODY_LIMIT`, 1 MiB). */
   readonly bodyLimit?: number | undefined;
+  /**
+   * Bytes of CDR post bodies received, parsed and committed at once (default `CDR_BODY_BUDGET`,
+   * 1.5 MiB; at least `bodyLimit`); a post past it is answered 503 with Retry-After.
+   */
+  readonly bodyBudget?: number | undefined;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -57,25 +66,34 @@ export interface RunningCollector {
 function createApp(
   storage: CollectorStorage,
   ingest: CdrIngest,
+  budget: BodyBudget,
   config: CollectorConfig,
   clock: Clock,
   logger: Logger,
   https?: { cert: string; key: string },
 ): FastifyInstance {
+  const bodyLimit = config.bodyLimit ?? CDR_BODY_LIMIT;
   const app = Fastify({
     logger: false,
-    bodyLimit: config.bodyLimit ?? 32 * 1024 * 1024,
+    // The default of routes that set none (the CDR and query API routes set their own).
+    bodyLimit,
     keepAliveTimeout: 65_000,
+    // A post that takes longer than this to arrive is dropped, and its share of the body budget
+    // returned: a sender trickling a body cannot hold the budget (`ingest/limits.ts`).
+    requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // CDR posts are read as bytes (`ingest/text.ts` decodes them); the query API reads no bodies.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: FastifyError | CollectorError, _request, reply) => {
     let failure: CollectorError;
     if (error instanceof CollectorError) failure = error;
     else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       failure = collectorErrors.badRequest(error.statusCode, error.message);
+      // A body past the limit is not read further.
+      if (error.statusCode === 413) void reply.header('connection', 'close');
     } else {
       logger.error({ err: error }, 'collector request failed');
       failure = collectorErrors.internal();
@@ -87,7 +105,7 @@ function createApp(
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
   });
   registerQueryApi(app, API_PREFIX, { storage, clock, credentials: config.credentials });
-  registerReceiver(app, { ingest, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX });
+  registerReceiver(app, { ingest, clock, logger, auth: config.ingestAuth, apiPrefix: API_PREFIX, bodyLimit, budget });
   return app;
 }
 
@@ -99,7 +117,9 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     analyzeEvery: config.analyzeEvery,
     onBackgroundError: (error) => logger.warn({ err: error }, 'collector: refreshing Postgres statistics failed'),
   });
-  const ingest = new CdrIngest(storage.ingest, new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads }));
+  const ingest = new CdrIngest(storage.ingest, storage.quarantine, new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads }));
+  // One budget for both listeners.
+  const budget = new BodyBudget(Math.max(config.bodyBudget ?? CDR_BODY_BUDGET, config.bodyLimit ?? CDR_BODY_LIMIT));
   const apps: FastifyInstance[] = [];
   let retention: RetentionSchedule | undefined;
   try {
@@ -107,14 +127,14 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     let httpUrl: string | undefined;
     let httpsUrl: string | undefined;
     if (httpListen) {
-      const app = createApp(storage, ingest, config, clock, logger);
+      const app = createApp(storage, ingest, budget, config, clock, logger);
       apps.push(app);
       await app.listen({ host: httpListen.host, port: httpListen.port });
       httpUrl = urlOf('http', app.server.address());
     }
     if (config.tlsListen) {
       const tls = await loadOrCreateTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir });
-      const app = createApp(storage, ingest, config, clock, logger, tls);
+      const app = createApp(storage, ingest, budget, config, clock, logger, tls);
       apps.push(app);
       await app.listen({ host: config.tlsListen.host, port: config.tlsListen.port });
       httpsUrl = urlOf('https', app.server.address());

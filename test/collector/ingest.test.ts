@@ -1,4 +1,4 @@
-/** CDR ingest over real HTTP: tolerance, refusal of bad posts (nothing kept), dedup, gaps, auth, transport. */
+/** CDR ingest over real HTTP: tolerance, quarantine of bad posts (nothing else kept), dedup, gaps, auth, transport. */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, it } from 'node:test';
@@ -19,7 +19,7 @@ forEachDialect('collector ingest', (dialect) => {
 
   const count = async (session: string): Promise<number> => (await c.get(`/records?session=${session}&limit=1000`)).records.length;
 
-  it('a malformed post in the middle of a batch stores nothing of that post', async () => {
+  it('a malformed post in the middle of a batch is quarantined (200): nothing else of it is stored', async () => {
     const s = 'sess-malformed';
     assert.equal((await c.post(recordsXml(s, [{ type: 'callLegStart', time: at(T0, 0), correlatorIndex: 0, recordIndex: 1, body: body.legStart('leg-m1') }]))).status, 200);
     const bad = [
@@ -37,8 +37,8 @@ forEachDialect('collector ingest', (dialect) => {
     const codes = [];
     for (const xml of bad) {
       const res = await c.post(xml);
-      assert.equal(res.status, 400, xml);
-      codes.push(JSON.parse(res.text).error.code);
+      assert.equal(res.status, 200, xml);
+      codes.push(JSON.parse(res.text).code);
     }
     assert.deepEqual(codes, ['recordWithoutType', 'recordWithoutIndex', 'invalidRecordAttribute', 'malformedXml', 'malformedXml']);
     assert.equal((await c.post(recordsXml(s, [{ type: 'callLegEnd', time: at(T0, 9), correlatorIndex: 3, recordIndex: 4, body: body.legEnd('leg-m1') }]))).status, 200);
@@ -49,25 +49,26 @@ forEachDialect('collector ingest', (dialect) => {
     assert.equal(session.posts, 2);
   });
 
-  it('a large post (checked on a worker thread) stores nothing when its XML breaks at the end, and everything when whole', async () => {
+  it('a large post (checked on a worker thread) is quarantined when its XML breaks at the end, and stored whole when whole', async () => {
     const s = 'sess-large';
     const records = Array.from({ length: 60 }, (_v, i) => ({ type: 'callLegStart', time: at(T0, i), correlatorIndex: i, recordIndex: i + 1, body: body.legStart(`leg-large-${i}`) }));
     const whole = recordsXml(s, records);
     assert.ok(whole.length > 8192, `post of ${whole.length} characters`);
     const broken = whole.replace(/<\/records>\s*$/, '<record type="callLegEnd"');
     const res = await c.post(broken);
-    assert.equal(res.status, 400);
-    assert.equal(JSON.parse(res.text).error.code, 'malformedXml');
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.text).code, 'malformedXml');
     assert.equal(await count(s), 0);
     const bad = await c.post(whole.replace('<callLeg id="leg-large-59">', '<callLeg id="leg-large-59"><open>'));
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 200);
+    assert.equal(JSON.parse(bad.text).code, 'malformedXml');
     assert.equal(await count(s), 0);
     assert.equal((await c.post(whole)).status, 200);
     assert.equal(await count(s), 60);
     assert.equal((await c.api('/callLegs/leg-large-59')).status, 200);
   });
 
-  it('refuses a wrong root, a missing session and an empty body with a short reason', async () => {
+  it('quarantines a wrong root, a missing session and an empty body with a short reason', async () => {
     const cases: [string, string][] = [
       ['<calls><call id="x"/></calls>', 'wrongRoot'],
       ['<records><record type="callStart" correlatorIndex="0"/></records>', 'missingSession'],
@@ -76,10 +77,12 @@ forEachDialect('collector ingest', (dialect) => {
     ];
     for (const [xml, code] of cases) {
       const res = await c.post(xml);
-      assert.equal(res.status, 400);
-      const err = JSON.parse(res.text).error;
-      assert.equal(err.code, code);
-      assert.ok(err.message.length < 200);
+      assert.equal(res.status, 200);
+      const answer = JSON.parse(res.text);
+      assert.equal(answer.code, code);
+      assert.ok(answer.reason.length < 200);
+      const { post } = await c.get(`/quarantine/${answer.quarantined}`);
+      assert.equal(post.body, xml);
     }
   });
 

@@ -65,10 +65,11 @@ async function writeBeforeObjectKeys(database: Database<any>, receivedMs: number
     else if (kind === 'callLeg') legs.set(objectId, applyCallLegRecord(legs.get(objectId), objectId, record));
     else media.set(objectId, applyMediaRecord(media.get(objectId), objectId, record));
   }
-  const { seq: _c, ...oldCall } = callToTable(calls.get('m-call') as CallRow, 0);
+  // Columns added by later migrations (0005: session_ended) are left out of the 0001 schema.
+  const { seq: _c, sessionEnded: _ce, ...oldCall } = callToTable(calls.get('m-call') as CallRow, 0);
   await db.insertInto('call').values(oldCall).execute();
   for (const leg of legs.values()) {
-    const { seq: _l, callSeq: _s, ...oldLeg } = legToTable(leg, 0, null);
+    const { seq: _l, callSeq: _s, sessionEnded: _le, ...oldLeg } = legToTable(leg, 0, null);
     await db.insertInto('callLeg').values(oldLeg).execute();
   }
   for (const m of media.values()) await db.insertInto('mediaSession').values(m).execute();
@@ -123,11 +124,17 @@ forEachDialect('collector migration 0002: object keys', (dialect) => {
       }
       assert.equal((expected as { call: { callLegs: unknown[]; timeline: unknown[] } }).call.callLegs.length, 2);
       assert.equal((expected as { call: { timeline: unknown[] } }).call.timeline.length, 10, 'the call, its legs and its recording');
+      // A restart of the bridge after the upgrade (migration 0005): the old session's open leg is closed
+      // at its last record; its real end, arriving later, still wins (below).
+      const restart = recordsXml('sess-migrate-2', [{ type: 'callStart', time: at(T0, 3600), correlatorIndex: 0, body: body.callStart('m-call-2') }], 'bridge-m');
+      assert.equal((await old.post(restart)).status, 200);
+      const closed = (await old.get('/callLegs/m-stray')).callLeg;
+      assert.deepEqual([closed.reason, closed.sessionEnded, closed.endTime], ['sessionEnded', true, new Date(T0 + 62_000).toISOString()]);
       // New records after the migration continue the numbering and merge into the old rows.
       const end = recordsXml(S, [{ type: 'callLegEnd', time: at(T0, 70), correlatorIndex: 12, recordIndex: 13, body: body.legEnd('m-stray', { durationSeconds: 64, reason: 'remoteTeardown' }) }], 'bridge-m');
       assert.equal((await old.post(end)).status, 200);
       const stray = await old.get('/callLegs/m-stray');
-      assert.equal(stray.callLeg.reason, 'remoteTeardown');
+      assert.deepEqual([stray.callLeg.reason, stray.callLeg.sessionEnded], ['remoteTeardown', false]);
       assert.deepEqual(stray.records.map((r: { type: string }) => r.type), ['callLegStart', 'callLegUpdate', 'callLegEnd']);
     } finally {
       await old.close();

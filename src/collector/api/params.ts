@@ -63,6 +63,8 @@ export const recordsQuery = z.strictObject({
 
 export const plainQuery = z.strictObject({ format });
 
+export const quarantineQuery = z.strictObject({ ...paging, format });
+
 export const reportQuery = z.strictObject({ ...range, format });
 
 export const usageQuery = z.strictObject({ ...range, format, groupBy: z.enum(['coSpace', 'remoteParty', 'tenant']).default('coSpace') });

@@ -2,7 +2,9 @@
 import type { CallRow } from '../model/call.ts';
 import type { CallLegAlarm, CallLegRow } from '../model/callLeg.ts';
 import type { MediaSessionRow } from '../model/media.ts';
+import type { QuarantinedPost, QuarantineSummary } from '../store/quarantineStore.ts';
 import type { SessionRow, StoredRecord } from '../store/queryStore.ts';
+import { isUtf8 } from '../ingest/text.ts';
 
 export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString();
@@ -31,6 +33,7 @@ export function presentCall(row: CallRow): Record<string, unknown> {
     endpointRecorded: row.endpointRecorded,
     hasStart: row.hasStart,
     hasEnd: row.hasEnd,
+    sessionEnded: row.sessionEnded,
   };
 }
 
@@ -80,7 +83,32 @@ export function presentRecord(record: StoredRecord, withRaw = true): Record<stri
     source: record.source,
     object: record.objectId,
     receivedTime: iso(record.receivedMs),
-    ...(withRaw ? { xml: record.raw } : {}),
+    // `xml` is the record's text; `rawBase64` its exact bytes when the text is not exact (bytes
+    // that are not UTF-8, or U+0000 stored as `\u0000`: ingest/text.ts), else null.
+    ...(withRaw ? { xml: record.raw, rawBase64: record.rawBytes === null ? null : Buffer.from(record.rawBytes).toString('base64') } : {}),
+  };
+}
+
+/** A quarantined post in a list: no body. */
+export function presentQuarantineSummary(post: QuarantineSummary): Record<string, unknown> {
+  return {
+    id: post.id,
+    receivedTime: iso(post.receivedMs),
+    code: post.code,
+    reason: post.reason,
+    session: post.session,
+    source: post.source,
+    remoteAddress: post.remoteAddress,
+    size: post.size,
+  };
+}
+
+/** One quarantined post with its body: as text when it is valid UTF-8 (else null), and always in base64. */
+export function presentQuarantinedPost(post: QuarantinedPost): Record<string, unknown> {
+  return {
+    ...presentQuarantineSummary(post),
+    body: isUtf8(post.body) ? post.body.toString('utf8') : null,
+    bodyBase64: post.body.toString('base64'),
   };
 }
 
@@ -97,5 +125,8 @@ export function presentSession(row: SessionRow): Record<string, unknown> {
     declaredMissing: row.declaredMissing,
     minCorrelatorIndex: row.minCorrelator === null ? null : row.minCorrelator,
     maxCorrelatorIndex: row.maxCorrelator === null ? null : row.maxCorrelator,
+    remoteAddress: row.remoteAddress,
+    endedTime: iso(row.endedMs),
+    endedBy: row.endedBy,
   };
 }

@@ -23,14 +23,30 @@ import {
   mediaQuery,
   meetingsQuery,
   plainQuery,
+  quarantineQuery,
   readQuery,
   recordsQuery,
   reportQuery,
   topQuery,
   usageQuery,
 } from './params.ts';
-import { iso, presentCall, presentCallLeg, presentMedia, presentRecord, presentSession } from './present.ts';
+import {
+  iso,
+  presentCall,
+  presentCallLeg,
+  presentMedia,
+  presentQuarantinedPost,
+  presentQuarantineSummary,
+  presentRecord,
+  presentSession,
+} from './present.ts';
 import { timingSafeEqual } from 'node:crypto';
+
+/**
+ * The largest request body a query API route reads (bytes). Every route is a GET, whose body is
+ * never read; a body on any other method is refused past this.
+ */
+export const API_BODY_LIMIT = 16 * 1024;
 
 export interface ApiCredentials {
   readonly user: string;
@@ -72,6 +88,9 @@ export function registerQueryApi(app: FastifyInstance, prefix: string, options: 
 
   void app.register(
     (api, _opts, done) => {
+      api.addHook('onRoute', (route) => {
+        route.bodyLimit = API_BODY_LIMIT;
+      });
       api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         const given = basicCredentials(request.headers.authorization);
         if (!given || !same(given.user, credentials.user) || !same(given.password, credentials.password)) {
@@ -246,6 +265,22 @@ export function registerQueryApi(app: FastifyInstance, prefix: string, options: 
         return table(reply, p.format, 'days', await qualityReport(storage.reports, range), { from: iso(range.from), to: iso(range.to) });
       });
 
+      api.get('/quarantine', async (request, reply) => {
+        const p = readQuery(quarantineQuery, request.query);
+        const { total, posts } = await storage.quarantine.list(p);
+        const rows = posts.map(presentQuarantineSummary);
+        if (p.format === 'csv') return table(reply, 'csv', 'quarantine', rows);
+        return { total, offset: p.offset, quarantine: rows };
+      });
+
+      api.get('/quarantine/:id', async (request) => {
+        readQuery(plainQuery, request.query);
+        const { id } = request.params as { id: string };
+        const post = /^\d{1,15}$/.test(id) ? await storage.quarantine.get(Number(id)) : undefined;
+        if (!post) throw collectorErrors.notFound(`quarantined post ${id}`);
+        return { post: presentQuarantinedPost(post) };
+      });
+
       api.get('/status', async (request) => {
         readQuery(plainQuery, request.query);
         const sessions = await q.listSessions();
@@ -253,6 +288,7 @@ export function registerQueryApi(app: FastifyInstance, prefix: string, options: 
           records: await q.countRecords(),
           sessions: sessions.length,
           duplicates: sessions.reduce((n, s) => n + s.duplicates, 0),
+          quarantined: await storage.quarantine.count(),
           database: storage.dialect,
         };
       });

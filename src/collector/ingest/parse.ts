@@ -3,13 +3,15 @@
  * number of `<record>` elements. Pretty-printing, unknown elements and attributes, unknown record
  * types and a missing `callBridge` (single node) are all accepted. What cannot be stored safely is
  * refused as a whole: malformed XML, a root other than `<records>`, no session, a record without
- * type or without any index. Each record keeps its XML exactly as sent (the bytes of its `<record>`
- * element), so nothing the bridge sent is lost.
+ * type or without any index (the pipeline quarantines such a post). Each record keeps its XML exactly
+ * as sent (the text of its `<record>` element), so nothing the bridge sent is lost; a U+0000 is
+ * stored escaped, in the values and the raw text, with the record's exact bytes besides (`text.ts`).
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { collectorErrors } from '../errors.ts';
 import type { XmlElement } from '../model/element.ts';
 import { scanPost, type ScannedPost } from './scanner.ts';
+import { escapeAttributes, escapeElement, escapeNul } from './text.ts';
 import { validateXml, type Validity } from './validation.ts';
 
 export interface ParsedRecord {
@@ -23,8 +25,10 @@ export interface ParsedRecord {
   readonly numPreceedingRecordsMissing: number | null;
   /** The record's body element (`<call>`, `<callLeg>`, `<recording>`, `<streaming>`, or unknown). */
   readonly body: XmlElement | undefined;
-  /** The `<record>` element as XML. */
+  /** The `<record>` element as XML (U+0000 escaped). */
   readonly raw: string;
+  /** The record's exact bytes when `raw` is not (it held a U+0000); else absent. */
+  readonly rawBytes?: Uint8Array | null;
 }
 
 export interface ParsedPost {
@@ -106,12 +110,13 @@ function skipMarkup(xml: string, at: number): number | undefined {
 }
 
 /**
- * The exact text of each `<record>` child of the root, in order. Runs on validated XML only, so a
- * small scanner suffices: tags are found respecting quoted attribute values, and comments/CDATA
- * are skipped.
+ * Where each `<record>` child of the root starts and ends (`[start, end)` in `xml`). Runs on
+ * validated XML only, so a small scanner suffices: tags are found respecting quoted attribute
+ * values, and comments/CDATA are skipped. Only ASCII markup is looked at, so on a post's bytes read
+ * as latin1 (one character per byte) the positions are byte offsets.
  */
-export function recordSlices(xml: string): string[] {
-  const out: string[] = [];
+export function recordRanges(xml: string): [number, number][] {
+  const out: [number, number][] = [];
   let depth = 0;
   let recordStart = -1;
   let i = 0;
@@ -138,12 +143,12 @@ export function recordSlices(xml: string): string[] {
     if (closing) {
       depth -= 1;
       if (recordStart >= 0 && depth === 1) {
-        out.push(xml.slice(recordStart, j + 1));
+        out.push([recordStart, j + 1]);
         recordStart = -1;
       }
     } else {
       if (depth === 1 && name === 'record') {
-        if (selfClosing) out.push(xml.slice(lt, j + 1));
+        if (selfClosing) out.push([lt, j + 1]);
         else recordStart = lt;
       }
       if (!selfClosing) depth += 1;
@@ -151,6 +156,11 @@ export function recordSlices(xml: string): string[] {
     i = j + 1;
   }
   return out;
+}
+
+/** The exact text of each `<record>` child of the root (`recordRanges`). */
+export function recordSlices(xml: string): string[] {
+  return recordRanges(xml).map(([start, end]) => xml.slice(start, end));
 }
 
 /** fast-xml-parser's reading of a validated post, in the scanner's shape (any well-formed XML). */
@@ -198,7 +208,7 @@ export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
   } else if (xml.trim() === '') throw collectorErrors.emptyBody();
   const valid = validity ?? validateXml(xml);
   if (valid !== true) throw collectorErrors.malformedXml(valid);
-  return fromScanned(libraryScan(xml));
+  return fromScanned(libraryScan(xml), xml.includes('\u0000'));
 }
 
 /**
@@ -209,19 +219,21 @@ export function parseCdrPost(xml: string, validity?: Validity): ParsedPost {
 export function parsePlainCdrPost(xml: string): ParsedPost | undefined {
   if (xml.trim() === '') throw collectorErrors.emptyBody();
   const scanned = scanPost(xml);
-  return scanned ? fromScanned(scanned) : undefined;
+  return scanned ? fromScanned(scanned, xml.includes('\u0000')) : undefined;
 }
 
-function fromScanned(scanned: ScannedPost | undefined): ParsedPost {
+/** The post's records; `nul`: the post holds a U+0000, so every value read from it is escaped (`text.ts`). */
+function fromScanned(scanned: ScannedPost | undefined, nul: boolean): ParsedPost {
   if (!scanned) throw collectorErrors.malformedXml('no root element');
-  if (scanned.rootName !== 'records') throw collectorErrors.wrongRoot(scanned.rootName);
-  const session = scanned.rootAttributes['session']?.trim();
+  if (scanned.rootName !== 'records') throw collectorErrors.wrongRoot(escapeNul(scanned.rootName));
+  const rootAttributes = nul ? escapeAttributes(scanned.rootAttributes) : scanned.rootAttributes;
+  const session = rootAttributes['session']?.trim();
   if (session === undefined || session === '') throw collectorErrors.missingSession();
-  const callBridge = scanned.rootAttributes['callBridge']?.trim();
+  const callBridge = rootAttributes['callBridge']?.trim();
   const records: ParsedRecord[] = [];
   for (const scannedRecord of scanned.records) {
     const position = records.length + 1;
-    const attributes = scannedRecord.attributes;
+    const attributes = nul ? escapeAttributes(scannedRecord.attributes) : scannedRecord.attributes;
     const type = attributes['type']?.trim();
     if (type === undefined || type === '') throw collectorErrors.recordWithoutType(position);
     const recordIndex = indexAttribute(position, attributes, 'recordIndex');
@@ -229,6 +241,8 @@ function fromScanned(scanned: ScannedPost | undefined): ParsedPost {
     if (recordIndex === null && correlatorIndex === null) throw collectorErrors.recordWithoutIndex(position);
     const time = attributes['time']?.trim() ?? null;
     const parsedTime = time === null ? Number.NaN : Date.parse(time);
+    const body = scannedRecord.element.children[0];
+    const raw = nul ? escapeNul(scannedRecord.raw) : scannedRecord.raw;
     records.push({
       position,
       type,
@@ -237,8 +251,9 @@ function fromScanned(scanned: ScannedPost | undefined): ParsedPost {
       recordIndex,
       correlatorIndex,
       numPreceedingRecordsMissing: indexAttribute(position, attributes, 'numPreceedingRecordsMissing'),
-      body: scannedRecord.element.children[0],
-      raw: scannedRecord.raw,
+      body: nul && body ? escapeElement(body) : body,
+      raw,
+      ...(raw === scannedRecord.raw ? {} : { rawBytes: Buffer.from(scannedRecord.raw, 'utf8') }),
     });
   }
   return { session, callBridge: callBridge === undefined || callBridge === '' ? null : callBridge, records };
@@ -248,5 +263,7 @@ function fromScanned(scanned: ScannedPost | undefined): ParsedPost {
 export function parseStoredRecord(raw: string): XmlElement | undefined {
   const tree = parser.parse(raw) as OrderedNode[];
   const node = tree.find((n) => nodeName(n) === 'record');
-  return node ? toElement(node)?.children[0] : undefined;
+  const body = node ? toElement(node)?.children[0] : undefined;
+  // Stored before U+0000 was escaped (SQLite kept it): read as a new post would be.
+  return body && raw.includes('\u0000') ? escapeElement(body) : body;
 }

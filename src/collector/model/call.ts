@@ -28,7 +28,13 @@ export interface CallRow {
   endpointRecorded: boolean | null;
   meetingKey: string;
   hasStart: boolean;
+  /** A callEnd was merged. */
   hasEnd: boolean;
+  /**
+   * Closed by the collector, without a callEnd, because a newer session of the same source began:
+   * `endMs` and `durationSeconds` are ours. A callEnd merged later replaces them.
+   */
+  sessionEnded: boolean;
 }
 
 export function meetingKeyOf(row: Pick<CallRow, 'id' | 'callCorrelator' | 'coSpace'>): string {
@@ -59,6 +65,7 @@ export function applyCallRecord(current: CallRow | undefined, id: string, record
     meetingKey: id,
     hasStart: false,
     hasEnd: false,
+    sessionEnded: false,
   };
   const body = record.body;
   if (record.type === 'callStart') {
@@ -73,6 +80,11 @@ export function applyCallRecord(current: CallRow | undefined, id: string, record
     row.startMs = record.timeMs;
     row.hasStart = true;
   } else if (record.type === 'callEnd') {
+    if (row.sessionEnded) {
+      // A real callEnd replaces the collector's close (`closeCallAtSessionEnd`).
+      row.sessionEnded = false;
+      row.durationSeconds = null;
+    }
     row.callLegsCompleted = numberField(body, 'callLegsCompleted') ?? row.callLegsCompleted;
     row.callLegsMaxActive = numberField(body, 'callLegsMaxActive') ?? row.callLegsMaxActive;
     row.durationSeconds = numberField(body, 'durationSeconds') ?? row.durationSeconds;
@@ -87,4 +99,20 @@ export function applyCallRecord(current: CallRow | undefined, id: string, record
     row.startMs ?? (row.endMs !== null && row.durationSeconds !== null ? row.endMs - row.durationSeconds * 1000 : Math.min(row.beginMs, record.timeMs));
   row.meetingKey = meetingKeyOf(row);
   return row;
+}
+
+/**
+ * Closes a call that has no callEnd because its session ended (its bridge restarted): it ends at
+ * `endedMs` (not before its start), with the seconds from its begin. A call with a callEnd is left
+ * as it is. Updates `row` in place; true when it changed.
+ */
+export function closeCallAtSessionEnd(row: CallRow, endedMs: number): boolean {
+  if (row.hasEnd) return false;
+  const endMs = Math.max(endedMs, row.beginMs, row.startMs ?? row.beginMs);
+  const durationSeconds = (endMs - row.beginMs) / 1000;
+  if (row.sessionEnded && row.endMs === endMs && row.durationSeconds === durationSeconds) return false;
+  row.sessionEnded = true;
+  row.endMs = endMs;
+  row.durationSeconds = durationSeconds;
+  return true;
 }

@@ -80,7 +80,14 @@ export interface CallLegRow {
   rxVideoGapDensity: number | null;
   updateCount: number;
   hasStart: boolean;
+  /** A callLegEnd was merged. */
   hasEnd: boolean;
+  /**
+   * Closed by the collector, without a callLegEnd, because a newer session of the same source began
+   * (its bridge restarted): `endMs`, `reason` ("sessionEnded") and `durationSeconds` are ours. A
+   * callLegEnd merged later replaces them (`closeCallLegAtSessionEnd`).
+   */
+  sessionEnded: boolean;
   /** Order (correlatorIndex) of the newest record applied. */
   lastOrder: number;
 }
@@ -153,6 +160,7 @@ export function emptyCallLeg(id: string, record: ModelRecord): CallLegRow {
     updateCount: 0,
     hasStart: false,
     hasEnd: false,
+    sessionEnded: false,
     lastOrder: -1,
   };
 }
@@ -264,6 +272,37 @@ function endFields(body: XmlElement | undefined, row: CallLegRow): void {
   put(row, 'rxVideoGapDensity', rv.gapDensity);
 }
 
+/** The `reason` of a leg the collector closed at its session's end (ours; not a CMS reason). */
+export const SESSION_ENDED_REASON = 'sessionEnded';
+
+/** Undoes `closeCallLegAtSessionEnd` before a real callLegEnd is merged: the record's fields win. */
+function reopenCallLeg(row: CallLegRow): void {
+  row.sessionEnded = false;
+  row.endMs = null;
+  row.reason = null;
+  row.remoteTeardown = null;
+  row.durationSeconds = null;
+}
+
+/**
+ * Closes a leg that has no callLegEnd because its session ended (its bridge restarted): it ends at
+ * `endedMs` (not before anything the leg's own records show), with reason "sessionEnded",
+ * `remoteTeardown` unknown (null) and the seconds from its begin. A leg with a callLegEnd is left as
+ * it is. Updates `row` in place; true when it changed.
+ */
+export function closeCallLegAtSessionEnd(row: CallLegRow, endedMs: number): boolean {
+  if (row.hasEnd) return false;
+  const endMs = Math.max(endedMs, row.beginMs, row.startMs ?? row.beginMs, row.connectedMs ?? row.beginMs);
+  const durationSeconds = (endMs - row.beginMs) / 1000;
+  if (row.sessionEnded && row.endMs === endMs && row.durationSeconds === durationSeconds) return false;
+  row.sessionEnded = true;
+  row.endMs = endMs;
+  row.reason = SESSION_ENDED_REASON;
+  row.remoteTeardown = null;
+  row.durationSeconds = durationSeconds;
+  return true;
+}
+
 /** True when `record` is older than the newest record already merged into `row`: rebuild with foldCallLeg. */
 export function isOutOfOrder(row: CallLegRow, record: ModelRecord): boolean {
   return row.session === record.session && record.order < row.lastOrder;
@@ -294,6 +333,7 @@ export function applyCallLegRecord(current: CallLegRow | undefined, id: string, 
       row.connectedMs = record.timeMs;
     }
   } else {
+    if (row.sessionEnded) reopenCallLeg(row);
     endFields(body, row);
     row.endMs = record.timeMs;
     row.hasEnd = true;

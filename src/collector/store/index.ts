@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase, type Database, type DialectName } from '
 import { collectorMigrations } from '../storage/migrations/index.ts';
 import { IngestStore } from './ingestStore.ts';
 import { INDEX_BATCH_OBJECTS, ObjectKeyIndex } from './objectKeys.ts';
+import { QuarantineStore } from './quarantineStore.ts';
 import { QueryStore } from './queryStore.ts';
 import { ReportStore } from './reportStore.ts';
 import type { CollectorDb } from './schema.ts';
@@ -37,6 +38,7 @@ export class CollectorStorage {
   readonly ingest: IngestStore;
   readonly query: QueryStore;
   readonly reports: ReportStore;
+  readonly quarantine: QuarantineStore;
   readonly #database: Database<CollectorDb>;
 
   private constructor(database: Database<CollectorDb>, options: StorageOptions) {
@@ -48,6 +50,7 @@ export class CollectorStorage {
     this.ingest = new IngestStore(this.db, keys, database.sqlite, statistics);
     this.query = new QueryStore(this.db, this.dialect, keys);
     this.reports = new ReportStore(this.db, this.dialect, database.sqlite);
+    this.quarantine = new QuarantineStore(this.db);
   }
 
   static async open(url: string, options: StorageOptions = {}): Promise<CollectorStorage> {

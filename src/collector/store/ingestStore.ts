@@ -2,7 +2,8 @@
  * Committing CDR posts: every new record stored once (duplicates by (session, correlatorIndex), or
  * recordIndex when a record has no correlatorIndex, are counted and skipped), per-session counters,
  * and the normalised calls, call legs, recordings and streamings updated, all in ONE transaction per
- * group of posts. The caller answers 200 only after `commit` resolves.
+ * group of posts. The caller answers 200 only after `commit` resolves. The first post of a new session
+ * also closes what the older sessions of its source left open, in the same transaction (`sessionEnds.ts`).
  *
  * Objects are referred to by integer keys (`seq`, `schema.ts` ObjectKeys): every object a group
  * mentions is looked up by its GUID (`objectKeys.ts`) or numbered, when it is new, before its records
@@ -26,6 +27,7 @@ import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
 import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaToTable, mediaValues } from './rows.ts';
 import { OBJECT_TABLES, type ObjectKeyIndex, type ObjectSeqs, type ObjectTable } from './objectKeys.ts';
+import { closeLateObjects, normaliseAddress, sessionChanges, SessionEnds, type SessionChanges, type UpsertedSession } from './sessionEnds.ts';
 import type { PostgresStatistics } from './statistics.ts';
 import type { CdrRecordTable, CdrSessionTable, CollectorDb } from './schema.ts';
 
@@ -37,6 +39,8 @@ export interface RecordInput {
   readonly numPreceedingRecordsMissing: number | null;
   readonly body: XmlElement | undefined;
   readonly raw: string;
+  /** The record's exact bytes when `raw` is not exact (`ingest/text.ts`); absent or null otherwise. */
+  readonly rawBytes?: Uint8Array | null;
 }
 
 export interface PostInput {
@@ -44,6 +48,8 @@ export interface PostInput {
   readonly callBridge: string | null;
   /** The receiver URI's query string the post came with (e.g. `system_id=cms1`), secrets removed. */
   readonly source: string | null;
+  /** The address the post came from (the source of a session without callBridge or query string, `sessionEnds.ts`). */
+  readonly remoteAddress?: string | null | undefined;
   readonly receivedMs: number;
   readonly records: readonly RecordInput[];
 }
@@ -80,7 +86,7 @@ function tableOf(kind: ObjectKind | undefined): ObjectTable | undefined {
 const OBJECT_SEQUENCE = 'object';
 
 /** A group's additions to one session's counters (the row is upserted by adding them). */
-type SessionTally = CdrSessionTable;
+type SessionTally = Omit<CdrSessionTable, 'endedMs' | 'endedBy'>;
 
 interface Work {
   readonly kind: ObjectKind;
@@ -161,6 +167,7 @@ function buildCandidates(posts: readonly PostInput[]): Candidate[] {
           objectId,
           objectSeq: null,
           raw: record.raw,
+          rawBytes: record.rawBytes ?? null,
           receivedMs: post.receivedMs,
         },
       });
@@ -233,6 +240,7 @@ function sessionTallies(posts: readonly PostInput[], outcomes: readonly PostOutc
         session: post.session,
         callBridge: post.callBridge,
         source: post.source,
+        remoteAddress: normaliseAddress(post.remoteAddress),
         firstSeenMs: post.receivedMs,
         lastSeenMs: post.receivedMs,
         posts: 0,
@@ -327,6 +335,16 @@ function foldLegs(rows: readonly StoredLegRecord[]): Map<string, CallLegRow> {
   return out;
 }
 
+/** Closes the calls and legs the group touched of sessions a newer session ended (`sessionEnds.ts`). */
+function closeLate(changes: SessionChanges, work: readonly Work[], loaded: Loaded): void {
+  if (changes.ended.size === 0) return;
+  closeLateObjects(
+    changes.ended,
+    idsOf(work, ['call']).map((id) => loaded.calls.get(id)),
+    idsOf(work, ['callLeg']).map((id) => loaded.legs.get(id)),
+  );
+}
+
 interface RowsToSave {
   readonly calls: { row: CallRow; seq: number }[];
   readonly legs: { row: CallLegRow; seq: number; callSeq: number | null }[];
@@ -374,6 +392,7 @@ function loadedFrom(calls: readonly StoredRow[], legs: readonly StoredRow[], med
 const SESSION_UPSERT_SET = `
   call_bridge = coalesce(excluded.call_bridge, cdr_session.call_bridge),
   source = coalesce(excluded.source, cdr_session.source),
+  remote_address = coalesce(cdr_session.remote_address, excluded.remote_address),
   last_seen_ms = excluded.last_seen_ms,
   posts = cdr_session.posts + excluded.posts,
   records = cdr_session.records + excluded.records,
@@ -397,6 +416,7 @@ const RECORD_COLUMNS: readonly (keyof RecordRow)[] = [
   'objectId',
   'objectSeq',
   'raw',
+  'rawBytes',
   'receivedMs',
 ];
 const SESSION_COLUMNS: readonly (keyof SessionTally)[] = [
@@ -412,6 +432,7 @@ const SESSION_COLUMNS: readonly (keyof SessionTally)[] = [
   'declaredMissing',
   'minCorrelator',
   'maxCorrelator',
+  'remoteAddress',
 ];
 
 const snakeCache = new Map<string, string>();
@@ -446,6 +467,7 @@ export class IngestStore {
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
   readonly #upserts = new Map<string, { columns: readonly string[]; statement: BetterSqlite3.Statement }>();
   readonly #keys: ObjectKeyIndex;
+  readonly #sessionEnds = new SessionEnds();
 
   /** Postgres: refreshes planner statistics after heavy ingest. */
   readonly statistics: PostgresStatistics | undefined;
@@ -557,11 +579,19 @@ export class IngestStore {
     const fresh = candidates.filter((c) => insert.run(...RECORD_COLUMNS.map((k) => c.row[k])).changes === 1);
     const outcomes = outcomesFor(posts, fresh);
     const upsertSession = this.#statement(
-      `INSERT INTO cdr_session (${SESSION_COLUMNS.map(snake).join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (session) DO UPDATE SET ${SESSION_UPSERT_SET}`,
+      `INSERT INTO cdr_session (${SESSION_COLUMNS.map(snake).join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (session) DO UPDATE SET ${SESSION_UPSERT_SET} RETURNING posts, ended_ms`,
     );
-    for (const t of sessionTallies(posts, outcomes, fresh)) upsertSession.run(...SESSION_COLUMNS.map((k) => t[k]));
+    const upserted: UpsertedSession[] = [];
+    for (const t of sessionTallies(posts, outcomes, fresh)) {
+      const r = upsertSession.get(...SESSION_COLUMNS.map((k) => t[k])) as { posts: number; ended_ms: number | null };
+      upserted.push({ session: t.session, tallied: t.posts, posts: r.posts, endedMs: r.ended_ms });
+    }
+    const changes = sessionChanges(posts, upserted);
     const work = modelWork(posts, fresh);
-    if (work.length === 0) return outcomes;
+    if (work.length === 0) {
+      if (changes.started.length > 0) this.#sessionEnds.endOlderSqlite(sqlite, changes.started);
+      return outcomes;
+    }
     const refold = applyWork(work, loaded);
     if (refold.size > 0) {
       const select = this.#statement(
@@ -572,12 +602,14 @@ export class IngestStore {
     }
     const unknownCalls = unknownCallsOfLegs(work, loaded);
     if (unknownCalls.length > 0) for (const [id, seq] of this.#keys.resolveSqlite({ calls: unknownCalls }, false).calls) loaded.seqs.calls.set(id, seq);
+    closeLate(changes, work, loaded);
     const save = rowsToSave(work, loaded);
     this.#saveSqlite('call', save.calls, (c) => callToTable(c.row, c.seq), (c, columns) => callValues(c.row, c.seq, columns));
     this.#saveSqlite('call_leg', save.legs, (l) => legToTable(l.row, l.seq, l.callSeq), (l, columns) => legValues(l.row, l.seq, l.callSeq, columns));
     this.#saveSqlite('media_session', save.media, (m) => mediaToTable(m.row, m.seq), (m, columns) => mediaValues(m.row, m.seq, columns));
     const stitch = this.#statement('UPDATE call_leg SET call_seq = ? WHERE call_id = ? AND call_seq IS NULL');
     for (const call of save.stitch) stitch.run(call.seq, call.id);
+    if (changes.started.length > 0) this.#sessionEnds.endOlderSqlite(sqlite, changes.started);
     if (this.#keys.due) this.#keys.indexSqlite();
     return outcomes;
   }
@@ -638,14 +670,16 @@ export class IngestStore {
     const fresh = candidates.filter((c) => inserted.has(c.key));
     const outcomes = outcomesFor(posts, fresh);
     const tallies = sessionTallies(posts, outcomes, fresh).sort((a, b) => compareText(a.session, b.session));
+    const upserted: UpsertedSession[] = [];
     for (const t of tallies) {
-      await trx
+      const [r] = (await trx
         .insertInto('cdrSession')
         .values(t)
         .onConflict((oc) =>
           oc.column('session').doUpdateSet({
             callBridge: sql`coalesce(excluded.call_bridge, cdr_session.call_bridge)`,
             source: sql`coalesce(excluded.source, cdr_session.source)`,
+            remoteAddress: sql`coalesce(cdr_session.remote_address, excluded.remote_address)`,
             lastSeenMs: sql`excluded.last_seen_ms`,
             posts: sql`cdr_session.posts + excluded.posts`,
             records: sql`cdr_session.records + excluded.records`,
@@ -656,10 +690,16 @@ export class IngestStore {
             maxCorrelator: sql`CASE WHEN cdr_session.max_correlator IS NULL OR excluded.max_correlator > cdr_session.max_correlator THEN excluded.max_correlator ELSE cdr_session.max_correlator END`,
           }),
         )
-        .execute();
+        .returning(['posts', 'endedMs'])
+        .execute()) as { posts: number; endedMs: number | null }[];
+      if (r) upserted.push({ session: t.session, tallied: t.posts, posts: r.posts, endedMs: r.endedMs });
     }
+    const changes = sessionChanges(posts, upserted);
     const work = modelWork(posts, fresh);
-    if (work.length === 0) return outcomes;
+    if (work.length === 0) {
+      if (changes.started.length > 0) await this.#sessionEnds.endOlderKysely(trx, changes.started);
+      return outcomes;
+    }
     const refold = applyWork(work, loaded);
     if (refold.size > 0) {
       const rows = (await trx
@@ -672,6 +712,7 @@ export class IngestStore {
     }
     const unknownCalls = unknownCallsOfLegs(work, loaded);
     if (unknownCalls.length > 0) for (const [id, seq] of (await this.#keys.resolve(trx, { calls: unknownCalls }, false)).calls) loaded.seqs.calls.set(id, seq);
+    closeLate(changes, work, loaded);
     const save = rowsToSave(work, loaded);
     await this.#upsertKysely(trx, 'call', save.calls.map((c) => callToTable(c.row, c.seq)));
     await this.#upsertKysely(trx, 'callLeg', save.legs.map((l) => legToTable(l.row, l.seq, l.callSeq)));
@@ -680,6 +721,7 @@ export class IngestStore {
       const calls = sql.join(save.stitch.map((c) => sql`(${c.id}, ${c.seq}::bigint)`));
       await sql`UPDATE call_leg SET call_seq = v.seq FROM (VALUES ${calls}) AS v (id, seq) WHERE call_leg.call_id = v.id AND call_leg.call_seq IS NULL`.execute(trx);
     }
+    if (changes.started.length > 0) await this.#sessionEnds.endOlderKysely(trx, changes.started);
     if (this.#keys.due) await this.#keys.index(trx);
     return outcomes;
   }

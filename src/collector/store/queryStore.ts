@@ -54,6 +54,8 @@ export interface StoredRecord {
   readonly objectId: string | null;
   readonly receivedMs: number;
   readonly raw: string;
+  /** The exact bytes when `raw` is not exact (`ingest/text.ts`), else null. */
+  readonly rawBytes: Uint8Array | null;
 }
 
 export interface Gap {
@@ -368,6 +370,7 @@ function toStoredRecord(row: {
   objectId: string | null;
   receivedMs: number;
   raw: string;
+  rawBytes: Uint8Array | null;
 }): StoredRecord {
   return {
     session: row.session,
@@ -381,5 +384,6 @@ function toStoredRecord(row: {
     objectId: row.objectId,
     receivedMs: row.receivedMs,
     raw: row.raw,
+    rawBytes: row.rawBytes,
   };
 }

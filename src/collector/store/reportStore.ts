@@ -255,11 +255,12 @@ export class ReportStore {
     return sweepByHour(parseNumberList(row?.begins).sort(), parseNumberList(row?.ends).sort());
   }
 
+  /** Ended legs per reason: a callLegEnd's, or "sessionEnded" for legs closed when their session ended. */
   async disconnectReasons(range: Range): Promise<ReasonRow[]> {
     const legs = await this.#legs(range);
     const result = await sql<{ reason: string | null; remoteTeardown: number | null; callLegs: number }>`
       SELECT reason, remote_teardown, COUNT(*) AS call_legs FROM ${legs}
-      WHERE has_end = 1 AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
+      WHERE (has_end = 1 OR session_ended = 1) AND begin_ms >= ${range.from} AND begin_ms < ${range.to}
       GROUP BY reason, remote_teardown ORDER BY 3 DESC, 1, 2`.execute(this.#db);
     return result.rows.map((r) => ({
       reason: r.reason,
@@ -301,10 +302,11 @@ export class ReportStore {
 
   /**
    * Drops everything older than `cutoffMs`: records, ended calls/legs, media sessions (and their
-   * GUIDs in `object_key`), idle sessions. When objects went, 'pruned' moves on, so processes that
-   * hold the newest GUIDs in memory reread them (`objectKeys.ts`).
+   * GUIDs in `object_key`), idle sessions, quarantined posts received before it. When objects
+   * went, 'pruned' moves on, so processes that hold the newest GUIDs in memory reread them
+   * (`objectKeys.ts`).
    */
-  async deleteOlderThan(cutoffMs: number): Promise<{ records: number; calls: number; callLegs: number }> {
+  async deleteOlderThan(cutoffMs: number): Promise<{ records: number; calls: number; callLegs: number; quarantined: number }> {
     return this.#db.transaction().execute(async (trx) => {
       const records = await trx.deleteFrom('cdrRecord').where('timeMs', '<', cutoffMs).executeTakeFirst();
       const keys = async (kind: string, table: string, begin: string): Promise<void> => {
@@ -330,7 +332,13 @@ export class ReportStore {
         await sql`UPDATE collector_sequence SET value = value + 1 WHERE name = 'pruned'`.execute(trx);
       }
       await trx.deleteFrom('cdrSession').where('lastSeenMs', '<', cutoffMs).execute();
-      return { records: Number(records.numDeletedRows), calls: Number(calls.numDeletedRows), callLegs: Number(legs.numDeletedRows) };
+      const quarantined = await trx.deleteFrom('cdrQuarantine').where('receivedMs', '<', cutoffMs).executeTakeFirst();
+      return {
+        records: Number(records.numDeletedRows),
+        calls: Number(calls.numDeletedRows),
+        callLegs: Number(legs.numDeletedRows),
+        quarantined: Number(quarantined.numDeletedRows),
+      };
     });
   }
 }

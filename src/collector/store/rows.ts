@@ -6,7 +6,7 @@ import type { MediaSessionRow } from '../model/media.ts';
 import type { CallLegTable, CallTable, MediaSessionTable } from './schema.ts';
 
 const CALL_FLAGS = ['coSpaceMetaDataConfigured', 'endpointRecorded'] as const;
-const CALL_REQUIRED_FLAGS = ['hasStart', 'hasEnd'] as const;
+const CALL_REQUIRED_FLAGS = ['hasStart', 'hasEnd', 'sessionEnded'] as const;
 const LEG_FLAGS = [
   'guestConnection',
   'recording',
@@ -18,7 +18,7 @@ const LEG_FLAGS = [
   'encryptedMedia',
   'unencryptedMedia',
 ] as const;
-const LEG_REQUIRED_FLAGS = ['hasStart', 'hasEnd'] as const;
+const LEG_REQUIRED_FLAGS = ['hasStart', 'hasEnd', 'sessionEnded'] as const;
 const CALL_FLAG_SET: ReadonlySet<string> = new Set([...CALL_FLAGS, ...CALL_REQUIRED_FLAGS]);
 const LEG_FLAG_SET: ReadonlySet<string> = new Set([...LEG_FLAGS, ...LEG_REQUIRED_FLAGS]);
 

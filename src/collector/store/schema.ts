@@ -23,6 +23,8 @@ export interface CdrRecordTable {
   /** The `seq` of the call, call leg or media session the record is about (modelled types only). */
   objectSeq: number | null;
   raw: string;
+  /** The record's exact bytes when `raw` is not exact (bytes that are not UTF-8, or U+0000 escaped); else null. */
+  rawBytes: Uint8Array | null;
   receivedMs: number;
 }
 
@@ -40,6 +42,11 @@ export interface CdrSessionTable {
   declaredMissing: number;
   minCorrelator: number | null;
   maxCorrelator: number | null;
+  /** The address its first post came from (`sessionEnds.ts`: the source of an unlabelled session). */
+  remoteAddress: string | null;
+  /** When a newer session of the same source ended this one (its last record's time), and which. */
+  endedMs: number | null;
+  endedBy: string | null;
 }
 
 /**
@@ -78,6 +85,20 @@ export interface ObjectKeyTable {
   seq: number;
 }
 
+/** A post the collector could not use, kept byte for byte (migration 0004). */
+export interface CdrQuarantineTable {
+  seq: Generated<number>;
+  receivedMs: number;
+  /** The refusal's CollectorErrorCode (`errors.ts`). */
+  code: string;
+  reason: string;
+  session: string | null;
+  source: string | null;
+  remoteAddress: string | null;
+  size: number;
+  body: Uint8Array;
+}
+
 export interface CollectorDb {
   cdrRecord: CdrRecordTable;
   cdrSession: CdrSessionTable;
@@ -86,4 +107,5 @@ export interface CollectorDb {
   mediaSession: MediaSessionTable;
   collectorSequence: CollectorSequenceTable;
   objectKey: ObjectKeyTable;
+  cdrQuarantine: CdrQuarantineTable;
 }
