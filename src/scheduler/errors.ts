@@ -83,8 +83,9 @@ export const schedulerErrors = {
   notFound: (what: string, id: string) => new SchedulerError(404, 'notFound', `${what} ${id} does not exist`),
   bridgeAlreadyManaged: (message: string, bridge: string) =>
     new SchedulerError(409, 'bridgeAlreadyManaged', message, { bridge }),
-  bookingConflict: (conflicts: unknown) =>
-    new SchedulerError(409, 'bookingConflict', 'the booking conflicts with other bookings', conflicts),
+  /** `truncated`: the check stopped at its limit, so only the first conflicts are listed. */
+  bookingConflict: (conflicts: unknown, truncated = false) =>
+    new SchedulerError(409, 'bookingConflict', `the booking conflicts with other bookings${truncated ? ' (the first conflicts found are listed)' : ''}`, conflicts),
   spaceNeeded: (message: string, details?: unknown) => new SchedulerError(409, 'spaceNeeded', message, details),
   invalidState: (message: string) => new SchedulerError(409, 'invalidState', message),
   bridgeNotConfigured: (message: string) => new SchedulerError(409, 'bridgeNotConfigured', message),

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
-import { schedulerApi } from './api/routes.ts';
+import { SCHEDULER_BODY_LIMIT, schedulerApi } from './api/routes.ts';
 import { BridgeManager } from './bridges/manager.ts';
 import { CmsClients } from './cms-client/pool.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
@@ -66,7 +66,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
   const invitations: InvitationService = new InvitationService(mailer, storage, (series): Promise<DialIn | undefined> => calendar.dialIn(series), clock, logger.child({ component: 'invitations' }));
   const bookings = new BookingService(storage, runner, clock, logger.child({ component: 'bookings' }), invitations);
   const calendar = new CalendarService(bookings, storage, clock);
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
+  const app = Fastify({ logger: false, bodyLimit: SCHEDULER_BODY_LIMIT }) as unknown as FastifyInstance;
   void app.register(schedulerApi, { prefix: '/api/v1', credentials: config.credentials, bridges, bookings, calendar, logger });
   try {
     const listen = config.listen ?? { host: '127.0.0.1', port: 0 };

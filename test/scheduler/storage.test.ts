@@ -149,6 +149,46 @@ forEachDialect('scheduler storage', (dialect) => {
     assert.deepEqual(await storage.meetings.getMany([]), []);
   });
 
+  test('dial-outs: set in several-row statements, in order, and read back for a run of occurrences', async () => {
+    await storage.db.insertInto('booking').values({ id: 'bk', organizer: 'o@example.com', series: '{}', sequence: 0, cancelled: 0, created_ms: T0, updated_ms: T0 }).execute();
+    for (const occurrence of [1, 2, 3, 4]) {
+      await storage.meetings.insert({
+        bookingId: 'bk', occurrence, bridgeId: null, startMs: T0, endMs: T0 + 60_000, title: 't', pin: null, participants: [], type: 'automatic', state: 'scheduled',
+        spaceNumber: null, coSpaceId: null, callId: null, secret: null, endpoint: null, spaceOpened: false, callPosting: false, error: null, updatedMs: T0,
+      });
+    }
+    // 1,200 rows: three statements; a repeated URI is kept once.
+    const many = Array.from({ length: 1200 }, (_, i) => ({ uri: `room${1199 - i}@example.com` }));
+    await storage.meetings.setDialOuts('bk', 2, [...many, { uri: 'room5@example.com' }], T0);
+    await storage.meetings.setDialOuts('bk', 3, [{ uri: 'b@example.com', name: 'B' }, { uri: 'a@example.com' }], T0);
+    await storage.meetings.setDialOuts('bk', 4, [{ uri: 'c@example.com' }], T0);
+    const run = await storage.meetings.dialOutsOfOccurrences('bk', 2, 3);
+    assert.equal(run.length, 1202);
+    assert.deepEqual(run.slice(0, 2).map((d) => d.uri), ['room1199@example.com', 'room1198@example.com']);
+    assert.deepEqual(run.slice(1200).map((d) => [d.occurrence, d.uri, d.name, d.state]), [[3, 'b@example.com', 'B', 'pending'], [3, 'a@example.com', null, 'pending']]);
+    assert.deepEqual(await storage.meetings.dialOuts('bk', 2), run.slice(0, 1200));
+    // Setting again replaces.
+    await storage.meetings.setDialOuts('bk', 2, [{ uri: 'x@example.com' }], T0);
+    assert.deepEqual((await storage.meetings.dialOutsOfOccurrences('bk', 1, 4)).map((d) => `${d.occurrence} ${d.uri}`), ['2 x@example.com', '3 b@example.com', '3 a@example.com', '4 c@example.com']);
+  });
+
+  test('firstWithSpace: the first meeting holding a space that has not ended, else the first holding one', async () => {
+    await storage.db.insertInto('booking').values({ id: 'bk', organizer: 'o@example.com', series: '{}', sequence: 0, cancelled: 0, created_ms: T0, updated_ms: T0 }).execute();
+    for (const occurrence of [1, 2, 3]) {
+      const startMs = T0 + occurrence * 86_400_000;
+      await storage.meetings.insert({
+        bookingId: 'bk', occurrence, bridgeId: null, startMs, endMs: startMs + 3_600_000, title: 't', pin: null, participants: [], type: 'automatic', state: 'scheduled',
+        spaceNumber: null, coSpaceId: null, callId: null, secret: null, endpoint: null, spaceOpened: false, callPosting: false, error: null, updatedMs: T0,
+      });
+    }
+    assert.equal(await storage.meetings.firstWithSpace('bk', T0), undefined);
+    await storage.meetings.update('bk', 1, { spaceNumber: 7 }, T0);
+    await storage.meetings.update('bk', 3, { spaceNumber: 9 }, T0);
+    assert.equal((await storage.meetings.firstWithSpace('bk', T0))?.occurrence, 1);
+    assert.equal((await storage.meetings.firstWithSpace('bk', T0 + 2 * 86_400_000))?.spaceNumber, 9, 'occurrence 1 has ended');
+    assert.equal((await storage.meetings.firstWithSpace('bk', T0 + 9 * 86_400_000))?.spaceNumber, 7, 'all ended: the first');
+  });
+
   test('a claim takes at most its limit, the earliest due first, so other processes get the rest', async () => {
     for (let i = 0; i < 8; i++) await storage.actions.schedule('start', `m${i}`, 1, T0 + i, T0);
     const first = await storage.actions.claimDue('A', T0 + 100, 30_000, 3);

@@ -7,6 +7,7 @@ const errors = {
   '401': { description: 'authentication required' },
   '404': { description: 'no such object', ...json(error) },
   '409': { description: 'refused: conflict, space needed, already managed, wrong state', ...json(error) },
+  '413': { description: 'body too large (1 MiB for a booking, 64 KiB otherwise)', ...json(error) },
   '502': { description: 'the bridge could not be reached or refused', ...json(error) },
 };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };

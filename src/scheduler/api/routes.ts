@@ -10,7 +10,16 @@ import type { BridgeManager } from '../bridges/manager.ts';
 import { SchedulerError, schedulerErrors } from '../errors.ts';
 import type { BookingService } from '../service/bookings.ts';
 import type { CalendarService } from '../service/calendar.ts';
+import { sendBookings } from './jsonStream.ts';
 import { openApiDocument } from './openapi.ts';
+
+/**
+ * Request body limits: a booking (500 participants with long URIs, names and addresses, plus overrides)
+ * may take up to 1 MiB; every other body (bridge settings, extend) fits in the server's default,
+ * SCHEDULER_BODY_LIMIT. Larger bodies are refused with 413 before they are read in full.
+ */
+export const BOOKING_BODY_LIMIT = 1_048_576;
+export const SCHEDULER_BODY_LIMIT = 65_536;
 
 export interface SchedulerApiOptions {
   readonly credentials: { readonly user: string; readonly password: string };
@@ -107,13 +116,13 @@ export const schedulerApi: FastifyPluginAsync<SchedulerApiOptions> = (app: Fasti
   app.post('/bridges/:id/provision', (request) => bridges.reprovision(param(request, 'id')));
   app.get('/bridges/:id/audit', (request) => bridges.audit(param(request, 'id')));
 
-  app.get('/bookings', (request) => {
+  app.get('/bookings', async (request, reply) => {
     const organizer = (request.query as Record<string, unknown>)['organizer'];
-    return bookings.list(typeof organizer === 'string' ? organizer : undefined);
+    return sendBookings(reply, 200, await bookings.list(typeof organizer === 'string' ? organizer : undefined));
   });
-  app.post('/bookings', async (request, reply) => {
+  app.post('/bookings', { bodyLimit: BOOKING_BODY_LIMIT }, async (request, reply) => {
     const view = await bookings.create(request.body);
-    return reply.code(201).header('location', `/api/v1/bookings/${view.id}`).send(view);
+    return sendBookings(reply.header('location', `/api/v1/bookings/${view.id}`), 201, view);
   });
   app.get('/bookings/:id', async (request, reply) => {
     const id = param(request, 'id');
@@ -121,17 +130,19 @@ export const schedulerApi: FastifyPluginAsync<SchedulerApiOptions> = (app: Fasti
       const text = await calendar.bookingIcs(id.slice(0, -4));
       return reply.type('text/calendar; charset=utf-8').send(text);
     }
-    return bookings.get(id);
+    return sendBookings(reply, 200, await bookings.get(id));
   });
-  app.patch('/bookings/:id', (request) => bookings.patch(param(request, 'id'), request.body));
+  app.patch('/bookings/:id', { bodyLimit: BOOKING_BODY_LIMIT }, async (request, reply) => sendBookings(reply, 200, await bookings.patch(param(request, 'id'), request.body)));
   app.delete('/bookings/:id', async (request, reply) => {
     await bookings.remove(param(request, 'id'));
     return reply.code(204).send();
   });
   app.get('/bookings/:id/audit', (request) => bookings.audit(param(request, 'id')));
   app.get('/bookings/:id/occurrences/:n', (request) => bookings.occurrence(param(request, 'id'), occurrenceParam(request)));
-  app.patch('/bookings/:id/occurrences/:n', (request) => bookings.patchOccurrence(param(request, 'id'), occurrenceParam(request), request.body));
-  app.delete('/bookings/:id/occurrences/:n', (request) => bookings.removeOccurrence(param(request, 'id'), occurrenceParam(request)));
+  app.patch('/bookings/:id/occurrences/:n', { bodyLimit: BOOKING_BODY_LIMIT }, async (request, reply) =>
+    sendBookings(reply, 200, await bookings.patchOccurrence(param(request, 'id'), occurrenceParam(request), request.body)),
+  );
+  app.delete('/bookings/:id/occurrences/:n', async (request, reply) => sendBookings(reply, 200, await bookings.removeOccurrence(param(request, 'id'), occurrenceParam(request))));
   app.post('/bookings/:id/occurrences/:n/extend', (request) =>
     bookings.extend(param(request, 'id'), occurrenceParam(request), parse(extendSchema, request.body).minutes),
   );

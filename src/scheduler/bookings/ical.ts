@@ -13,7 +13,7 @@
  */
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalAttendeeType, ICalCalendarMethod, ICalEventStatus, type ICalCalendar } from 'ical-generator';
 import icalTimezones from '@touch4it/ical-timezones';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { BookingParticipant, BookingSeries, Occurrence } from './types.ts';
 import { compileRule } from './rule.ts';
 import { occurrenceOf, originalOccurrence, seriesSpan } from './recurrence.ts';
@@ -76,7 +76,8 @@ function offsetText(minutes: number): string {
 
 /** A VTIMEZONE listing the zone's real transitions in [fromMs, toMs] (for zones the library lacks). */
 export function vtimezoneFromTransitions(zone: string, fromMs: number, toMs: number): string {
-  const offsetAt = (ms: number): number => DateTime.fromMillis(ms, { zone }).offset;
+  const iana = IANAZone.create(zone);
+  const offsetAt = (ms: number): number => iana.offset(ms);
   const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`];
   const first = offsetAt(fromMs);
   lines.push('BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(first)}`, `TZOFFSETTO:${offsetText(first)}`, 'END:STANDARD');

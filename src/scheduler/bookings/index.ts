@@ -3,6 +3,7 @@ export type * from './types.ts';
 export {
   DEFAULT_MAX_OCCURRENCES,
   MAX_SERIES_OCCURRENCES,
+  MAX_SERIES_YEARS,
   RecurrenceError,
   expandOccurrences,
   occurrenceOf,
@@ -11,9 +12,12 @@ export {
   type OriginalOccurrence,
   type SeriesSpan,
 } from './recurrence.ts';
-export { compileRule, type CompiledRule } from './rule.ts';
+export { compileRule, MAX_WALK_STEPS, walkRule, type CompiledRule, type RuleWalk } from './rule.ts';
 export {
+  MAX_CHANGED_OCCURRENCES,
   MAX_DURATION_MS,
+  MAX_OVERRIDES,
+  MAX_PARTICIPANT_ENTRIES,
   MAX_PARTICIPANTS,
   MAX_PIN_LENGTH,
   MAX_TITLE_LENGTH,

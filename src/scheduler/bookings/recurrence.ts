@@ -11,10 +11,10 @@
  * participants of, or cancel one occurrence.
  */
 import type { BookingSeries, Occurrence, OccurrenceOverride } from './types.ts';
-import { compileRule, MAX_SERIES_OCCURRENCES, RecurrenceError, walkRule, type CompiledRule } from './rule.ts';
+import { compileRule, MAX_SERIES_OCCURRENCES, MAX_SERIES_YEARS, RecurrenceError, walkRule, type CompiledRule } from './rule.ts';
 import { floatingToInstant, parseLocal, type LocalDateTime } from './zone.ts';
 
-export { MAX_SERIES_OCCURRENCES, RecurrenceError };
+export { MAX_SERIES_OCCURRENCES, MAX_SERIES_YEARS, RecurrenceError };
 
 /** The most occurrences one expandOccurrences call returns unless told otherwise. */
 export const DEFAULT_MAX_OCCURRENCES = MAX_SERIES_OCCURRENCES;
@@ -23,8 +23,8 @@ const DAY_MS = 86_400_000;
 const YEAR_MS = 366 * DAY_MS;
 
 interface CachedWalk {
-  starts: number[];
-  ended: boolean;
+  readonly starts: number[];
+  readonly ended: boolean;
 }
 
 /** Rule walks by (rule, start, zone): far-future windows of long series are cheap after the first walk. */
@@ -58,9 +58,11 @@ function seriesStarts(series: BookingSeries, start: LocalDateTime, bound: number
   const covers = (walk: CachedWalk): boolean =>
     walk.ended || ((walk.starts.at(-1) ?? -Infinity) > bound && walk.starts.length >= ordinals);
   if (cached !== undefined && covers(cached)) return cached;
-  // Walk a year past what is needed so that a sliding window does not re-walk on every call.
-  const target = bound + YEAR_MS;
-  const walk = walkRule(rule, start, (floating, index) => floating > target && index >= ordinals);
+  // Walk a year past what is needed, and at least twice as far as before, so that a sliding window or
+  // ordinals asked one after another do not re-walk on every call.
+  const target = Math.max(bound, cached?.starts.at(-1) ?? -Infinity) + YEAR_MS;
+  const count = Math.max(ordinals, 2 * (cached?.starts.length ?? 0));
+  const walk = walkRule(rule, start, (floating, index) => floating > target && index >= count);
   if (walkCache.size >= WALK_CACHE_SIZE) walkCache.delete(walkCache.keys().next().value as string);
   walkCache.set(key, walk);
   return walk;
@@ -109,7 +111,19 @@ interface SeriesGeometry {
   readonly overrides: ReadonlyMap<number, OccurrenceOverride>;
 }
 
+/** Geometry per series object: the .ics asks for every overridden occurrence of one series in turn. */
+const geometries = new WeakMap<BookingSeries, SeriesGeometry>();
+
 function geometry(series: BookingSeries): SeriesGeometry {
+  let value = geometries.get(series);
+  if (value === undefined) {
+    value = computeGeometry(series);
+    geometries.set(series, value);
+  }
+  return value;
+}
+
+function computeGeometry(series: BookingSeries): SeriesGeometry {
   const firstStartMs = instant(series.start, 'start', series);
   const durationMs = instant(series.end, 'end', series) - firstStartMs;
   const overrides = new Map<number, OccurrenceOverride>();
@@ -209,9 +223,9 @@ export function originalOccurrence(series: BookingSeries, ordinal: number): Orig
 export interface SeriesSpan {
   /** Earliest start of any occurrence (moved ones included). */
   readonly firstStartMs: number;
-  /** Latest end of any occurrence; for open-ended rules the end of occurrence MAX_SERIES_OCCURRENCES. */
+  /** Latest end of any occurrence; for open-ended rules the end of the last one within the bounds. */
   readonly lastEndMs: number;
-  /** The rule has neither COUNT nor UNTIL (it is cut at MAX_SERIES_OCCURRENCES occurrences). */
+  /** The rule has neither COUNT nor UNTIL (it ends after MAX_SERIES_YEARS years or MAX_SERIES_OCCURRENCES occurrences). */
   readonly openEnded: boolean;
   /** How many slots the unmodified series has (cancelled ones included). */
   readonly occurrences: number;
@@ -230,12 +244,32 @@ export function seriesSpan(series: BookingSeries): SeriesSpan | undefined {
     series.recurrence.trim() !== '' &&
     compiled(series.recurrence, series.timeZone).count === undefined &&
     compiled(series.recurrence, series.timeZone).untilFloating === undefined;
-  const occurrences = expandOccurrences(series, -8.64e15, 8.64e15, { max: MAX_SERIES_OCCURRENCES });
-  const first = occurrences[0];
-  if (first === undefined) return undefined;
-  let lastEndMs = first.endMs;
-  for (const o of occurrences) lastEndMs = Math.max(lastEndMs, o.endMs);
-  return { firstStartMs: first.startMs, lastEndMs, openEnded, occurrences: walk.starts.length };
+  const { durationMs, overrides } = geometry(series);
+  // Slots in their place (not cancelled, not moved): the earliest and latest are at the two ends.
+  const inPlace = (index: number): boolean => {
+    const override = overrides.get(index + 1);
+    return override === undefined || (override.cancelled !== true && !isMove(override));
+  };
+  let firstStartMs = Infinity;
+  let lastEndMs = -Infinity;
+  const firstIndex = walk.starts.findIndex((_f, i) => inPlace(i));
+  if (firstIndex >= 0) {
+    let lastIndex = walk.starts.length - 1;
+    while (!inPlace(lastIndex)) lastIndex--;
+    firstStartMs = floatingToInstant(walk.starts[firstIndex] ?? 0, series.timeZone);
+    lastEndMs = floatingToInstant(walk.starts[lastIndex] ?? 0, series.timeZone) + durationMs;
+  }
+  // Moved occurrences, wherever they moved to.
+  for (const override of overrides.values()) {
+    if (override.cancelled === true || !isMove(override)) continue;
+    const original = walk.starts[override.occurrence - 1];
+    if (original === undefined || override.occurrence < 1) continue;
+    const [startMs, endMs] = moved(series, override, floatingToInstant(original, series.timeZone), durationMs);
+    firstStartMs = Math.min(firstStartMs, startMs);
+    lastEndMs = Math.max(lastEndMs, endMs);
+  }
+  if (!Number.isFinite(firstStartMs)) return undefined;
+  return { firstStartMs, lastEndMs, openEnded, occurrences: walk.starts.length };
 }
 
 /**

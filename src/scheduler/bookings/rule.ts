@@ -6,15 +6,36 @@
  * Supported: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with INTERVAL, COUNT or UNTIL, BYDAY (with ordinals for
  * MONTHLY/YEARLY), BYMONTHDAY, BYMONTH, BYYEARDAY, BYWEEKNO, BYSETPOS, WKST. Refused: sub-daily
  * frequencies and BYHOUR/BYMINUTE/BYSECOND (an occurrence starts at the booking's start time).
+ *
+ * Every walk is bounded (docs/bookings.md, "Bounds"): at most MAX_SERIES_OCCURRENCES occurrences, none
+ * later than MAX_SERIES_YEARS after the first, and at most MAX_WALK_STEPS candidate steps. rrule calls
+ * back only for dates that match, so a rule matching nothing (`FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30`) would
+ * otherwise test every day up to the year 9999 without a callback; the step meter stops it.
  */
 import rrulePkg, { type Options } from 'rrule';
 import { floatingToInstant, instantToFloating, localToFloating, type LocalDateTime } from './zone.ts';
 
 const { RRule } = rrulePkg;
 
-/** The most occurrences one series may have; open-ended rules end after this many. */
+/** The most occurrences one series may have (MAX_SERIES_YEARS binds first: at most one occurrence a day). */
 export const MAX_SERIES_OCCURRENCES = 5000;
 export const MAX_INTERVAL = 999;
+/**
+ * Every occurrence of a series starts at most this many years (wall clock) after its first; open-ended
+ * rules end there, rules with COUNT or UNTIL must end by then.
+ */
+export const MAX_SERIES_YEARS = 10;
+/**
+ * The most candidate steps (rrule's candidate days plus its periods: two per day for FREQ=DAILY) one walk
+ * may take. Walking MAX_SERIES_YEARS + 1 years never needs more (a period reaches at most a year back
+ * from the start), so a walk stopped by the meter has passed the horizon.
+ */
+export const MAX_WALK_STEPS = 2 * 366 * (MAX_SERIES_YEARS + 2);
+/**
+ * Enough candidate steps for rrule's first period (the day, week, month or year holding the start): a
+ * start that is an occurrence is found within them.
+ */
+export const FIRST_PERIOD_STEPS = 2 * 366 + 2;
 
 export class RecurrenceError extends Error {
   override readonly name = 'RecurrenceError';
@@ -148,28 +169,82 @@ export function compileRule(rule: string, timeZone: string): CompiledRule {
   return { options, untilFloating, count: countText === undefined ? undefined : Number(countText), text };
 }
 
+/** The latest floating start a series starting at `dtstart` may have: the same wall-clock time MAX_SERIES_YEARS later. */
+export function horizonEnd(dtstart: LocalDateTime): number {
+  return Date.UTC(dtstart.year + MAX_SERIES_YEARS, dtstart.month - 1, dtstart.day, dtstart.hour, dtstart.minute, dtstart.second);
+}
+
+export interface RuleWalk {
+  /** Floating starts, in order. */
+  readonly starts: number[];
+  /** The series has no start after these (rule exhausted, limit or horizon reached, steps spent), not just `stop`. */
+  readonly ended: boolean;
+  /** The rule itself has no occurrence after these (COUNT reached, UNTIL passed): it was not cut short. */
+  readonly exhausted: boolean;
+  /** Candidate steps rrule took. */
+  readonly steps: number;
+}
+
+/** Thrown through rrule's iterator to end a walk whose steps are spent (one instance: no stack needed). */
+const STEPS_SPENT = new Error('recurrence walk: candidate steps spent');
+
+/**
+ * Counts rrule's candidate steps and aborts the walk once `budget` are spent. rrule's iterator reads
+ * `options.byeaster` once per candidate day (its day filter) and once per period (its year/month
+ * tables); a getter on a copy of the options counts those reads. BYEASTER itself is never set (compileRule
+ * refuses unknown parts), so the getter only ever returns null.
+ */
+function meterSteps(rrule: InstanceType<typeof RRule>, budget: number): { readonly steps: () => number } {
+  let steps = 0;
+  const options = { ...rrule.options };
+  const byeaster = options.byeaster;
+  Object.defineProperty(options, 'byeaster', {
+    enumerable: true,
+    get(): number | null {
+      steps++;
+      if (steps > budget) throw STEPS_SPENT;
+      return byeaster;
+    },
+  });
+  rrule.options = options;
+  return { steps: () => steps };
+}
+
 /**
  * The floating starts of a rule's occurrences from `dtstart`, in order, walking until `stop` says so
- * (given the next floating start and its 0-based index) or `limit` (MAX_SERIES_OCCURRENCES) is reached.
- * Returns the starts and whether the series ended (rule exhausted or limit reached).
+ * (given the next floating start and its 0-based index), `limit` (MAX_SERIES_OCCURRENCES) starts are
+ * found, a start would be later than horizonEnd(dtstart), or MAX_WALK_STEPS candidate steps are spent.
  */
 export function walkRule(
   compiled: CompiledRule,
   dtstart: LocalDateTime,
   stop: (floating: number, index: number) => boolean,
   limit = MAX_SERIES_OCCURRENCES,
-): { starts: number[]; ended: boolean } {
+  budget = MAX_WALK_STEPS,
+): RuleWalk {
   const rrule = new RRule({ ...compiled.options, dtstart: new Date(localToFloating(dtstart)) });
+  const meter = meterSteps(rrule, budget);
+  const horizon = horizonEnd(dtstart);
   const starts: number[] = [];
-  let stopped = false;
-  rrule.all((date, index) => {
-    if (index >= limit) return false;
-    if (stop(date.getTime(), index)) {
-      stopped = true;
-      return false;
-    }
-    starts.push(date.getTime());
-    return true;
-  });
-  return { starts, ended: !stopped };
+  // Why the walk ended early: `stop` said so, or a bound (limit, horizon, steps) cut it.
+  const end = { stopped: false, cut: false };
+  try {
+    rrule.all((date, index) => {
+      const floating = date.getTime();
+      if (index >= limit || floating > horizon) {
+        end.cut = true;
+        return false;
+      }
+      if (stop(floating, index)) {
+        end.stopped = true;
+        return false;
+      }
+      starts.push(floating);
+      return true;
+    });
+  } catch (error) {
+    if (error !== STEPS_SPENT) throw error;
+    end.cut = true;
+  }
+  return { starts, ended: !end.stopped, exhausted: !end.stopped && !end.cut, steps: meter.steps() };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { BookingParticipant, BookingSeries, OccurrenceOverride } from './types.ts';
-import { compileRule, MAX_SERIES_OCCURRENCES, RecurrenceError, walkRule } from './rule.ts';
+import { compileRule, FIRST_PERIOD_STEPS, horizonEnd, MAX_SERIES_OCCURRENCES, MAX_SERIES_YEARS, RecurrenceError, walkRule } from './rule.ts';
 import { canonicalTimeZone, floatingToInstant, isValidTimeZone, localToFloating, parseLocal } from './zone.ts';
 
 export const MAX_TITLE_LENGTH = 200;
@@ -14,6 +14,15 @@ export const MIN_DURATION_MS = 60_000;
 export const MAX_DURATION_MS = 24 * 3_600_000;
 export const MAX_PARTICIPANTS = 500;
 export const MAX_PIN_LENGTH = 20;
+/** The most overrides (changed or cancelled occurrences) one series may have. */
+export const MAX_OVERRIDES = 500;
+/**
+ * The most overrides that change an occurrence rather than cancel it: each is an event of its own in the
+ * booking's .ics (a cancellation is one EXDATE value).
+ */
+export const MAX_CHANGED_OCCURRENCES = 100;
+/** The most participants a body may list in all (the series' and every override's lists together). */
+export const MAX_PARTICIPANT_ENTRIES = 2000;
 
 /** The fields of a booking a client sets (BookingSeries without id, sequence and cancelled). */
 export type BookingInput = Omit<BookingSeries, 'id' | 'sequence' | 'cancelled'>;
@@ -73,7 +82,7 @@ const baseFields = {
   end: localDateTime,
   timeZone,
   recurrence: z.string().trim().max(1000).optional(),
-  overrides: z.array(overrideSchema).max(MAX_SERIES_OCCURRENCES).optional(),
+  overrides: z.array(overrideSchema).max(MAX_OVERRIDES, `at most ${MAX_OVERRIDES} changed or cancelled occurrences`).optional(),
   pin: pin.optional(),
   participants: z.array(participantSchema).max(MAX_PARTICIPANTS),
   type: z.enum(['automatic', 'reservation']),
@@ -131,31 +140,55 @@ export function checkBookingRules(input: BookingInput): FieldIssue[] {
   const problem = durationIssue(startMs, endMs);
   if (problem !== undefined) issues.push({ path: 'end', message: problem });
 
-  // How many slots the series has (1 without a rule), for override ordinals.
+  // How many slots the series has (1 without a rule; at least 1 for an open-ended rule), for override
+  // ordinals, which are checked only against a rule that fits the start.
   let slots = 1;
   let ruleOk = true;
   if (input.recurrence !== undefined && input.recurrence !== '') {
     try {
       const rule = compileRule(input.recurrence, input.timeZone);
-      const walk = walkRule(rule, startLocal, () => false, MAX_SERIES_OCCURRENCES + 1);
-      const first = walk.starts[0];
+      const startFloating = localToFloating(startLocal);
+      const horizon = new Date(horizonEnd(startLocal)).toISOString().slice(0, 10);
+      // The start must be the first occurrence, so rrule's first period (which holds the start) decides.
+      const head = walkRule(rule, startLocal, () => false, 1, FIRST_PERIOD_STEPS);
+      const first = head.starts[0];
+      // A rule with COUNT or UNTIL is walked to its end (it must end within the bounds); an open-ended
+      // one only as far as the overrides need (the bounds end it).
+      const bounded = rule.count !== undefined || rule.untilFloating !== undefined;
+      const needed = (input.overrides ?? []).reduce((max, o) => Math.max(max, o.occurrence), 1);
+      if (first === undefined || first !== startFloating) ruleOk = false;
       if (first === undefined) {
-        issues.push({ path: 'recurrence', message: 'the rule has no occurrence on or after start (UNTIL before start?)' });
-      } else if (first !== localToFloating(startLocal)) {
+        issues.push({
+          path: 'recurrence',
+          message: head.exhausted
+            ? 'the rule has no occurrence on or after start (UNTIL before start?)'
+            : `start ${input.start} is not an occurrence of the rule, and the rule has no occurrence within a year of it`,
+        });
+      } else if (first !== startFloating) {
         issues.push({
           path: 'recurrence',
           message: `start ${input.start} is not an occurrence of the rule; the first one would be ${new Date(first).toISOString().slice(0, 16)} — make start the first occurrence`,
         });
+      } else if (bounded || needed > 1) {
+        const walk = walkRule(rule, startLocal, (_floating, index) => !bounded && index >= needed);
+        // Stopped by `needed` means occurrence `needed + 1` exists.
+        slots = walk.ended ? walk.starts.length : walk.starts.length + 1;
+        if (bounded && !walk.exhausted) {
+          issues.push({
+            path: 'recurrence',
+            message: `the rule goes on after ${horizon}: every occurrence must start within ${MAX_SERIES_YEARS} years of start (and at most ${MAX_SERIES_OCCURRENCES}); use ${rule.count === undefined ? 'an earlier UNTIL' : 'a smaller COUNT'}`,
+          });
+        }
       }
-      if (walk.starts.length > MAX_SERIES_OCCURRENCES && rule.untilFloating !== undefined) {
-        issues.push({ path: 'recurrence', message: `the rule has more than ${MAX_SERIES_OCCURRENCES} occurrences; use an earlier UNTIL` });
-      }
-      slots = Math.min(walk.starts.length, MAX_SERIES_OCCURRENCES);
     } catch (error) {
       if (!(error instanceof RecurrenceError)) throw error;
       issues.push({ path: 'recurrence', message: error.message });
       ruleOk = false;
     }
+  }
+  const changed = (input.overrides ?? []).filter((o) => o.cancelled !== true).length;
+  if (changed > MAX_CHANGED_OCCURRENCES) {
+    issues.push({ path: 'overrides', message: `at most ${MAX_CHANGED_OCCURRENCES} occurrences may be changed (this has ${changed}); cancelling one does not count` });
   }
   const seen = new Set<number>();
   (input.overrides ?? []).forEach((override: OccurrenceOverride, index) => {
@@ -180,6 +213,34 @@ export function checkBookingRules(input: BookingInput): FieldIssue[] {
   return issues;
 }
 
+/**
+ * Sizes of the body's lists, checked before the schema parses each element (it checks an array's length
+ * only after parsing all of it): a body of tens of thousands of small entries is refused at once.
+ */
+function listSizeIssues(body: unknown): FieldIssue[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const { participants, overrides } = body as { participants?: unknown; overrides?: unknown };
+  const issues: FieldIssue[] = [];
+  let entries = Array.isArray(participants) ? participants.length : 0;
+  if (Array.isArray(participants) && participants.length > MAX_PARTICIPANTS) {
+    issues.push({ path: 'participants', message: `at most ${MAX_PARTICIPANTS} participants` });
+  }
+  if (Array.isArray(overrides)) {
+    if (overrides.length > MAX_OVERRIDES) {
+      issues.push({ path: 'overrides', message: `at most ${MAX_OVERRIDES} changed or cancelled occurrences` });
+    } else {
+      for (const o of overrides as unknown[]) {
+        const list = typeof o === 'object' && o !== null ? (o as { participants?: unknown }).participants : undefined;
+        if (Array.isArray(list)) entries += list.length;
+      }
+    }
+  }
+  if (issues.length === 0 && entries > MAX_PARTICIPANT_ENTRIES) {
+    issues.push({ path: 'overrides', message: `at most ${MAX_PARTICIPANT_ENTRIES} participants in the series and its overrides together (this lists ${entries})` });
+  }
+  return issues;
+}
+
 function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
@@ -194,6 +255,8 @@ function toParticipants(list: readonly z.infer<typeof participantSchema>[]): Boo
 
 /** Validates a create request body into a BookingInput. */
 export function parseBookingCreate(body: unknown): ValidationResult<BookingInput> {
+  const sizes = listSizeIssues(body);
+  if (sizes.length > 0) return { ok: false, issues: sizes };
   const parsed = bookingCreateSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const d = parsed.data;
@@ -213,6 +276,8 @@ export function parseBookingCreate(body: unknown): ValidationResult<BookingInput
  * overrides (their ordinals named slots of the old pattern).
  */
 export function parseBookingPatch(current: BookingInput, body: unknown): ValidationResult<BookingInput> {
+  const sizes = listSizeIssues(body);
+  if (sizes.length > 0) return { ok: false, issues: sizes };
   const parsed = bookingPatchSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const p = parsed.data;

@@ -8,10 +8,11 @@ import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { BookingSeries, Conflict, OccurrenceOverride, Occurrence } from '../bookings/types.ts';
 import { bridgeReady, rangeSize, type ManagedBridge } from '../domain/bridge.ts';
-import { isActive, isFinished, meetingKey, type Meeting } from '../domain/meeting.ts';
+import { isActive, isFinished, meetingKey, type DialOut, type Meeting } from '../domain/meeting.ts';
 import { CmsError, fromCmsError, schedulerErrors } from '../errors.ts';
 import type { Runner } from '../runner/runner.ts';
 import type { InvitationService } from './invitations.ts';
+import { nextTurn, Pacer } from './pacer.ts';
 import type { StoredAuditEntry } from '../storage/auditStore.ts';
 import type { SchedulerStorage, SchedulerStores } from '../storage/index.ts';
 import { describeConflict, expandOccurrences, findConflicts, parseBookingCreate, parseBookingPatch, type BookingInput } from './bookingRules.ts';
@@ -49,6 +50,21 @@ export interface BookingView extends BookingSeries {
 }
 
 const DEFAULT_HORIZON_MS = 400 * 24 * 3_600_000;
+/** Candidate occurrences checked for conflicts together (see #conflicts). */
+const CONFLICT_GROUP = 16;
+/**
+ * The most participants one booking may put into the meetings it schedules, counted per meeting (a
+ * daily series of 100 participants has 100 per day): bounds the rows one request writes and the size of
+ * its answer (docs/bookings.md, "Bounded work per request").
+ */
+export const MAX_SCHEDULED_PARTICIPANTS = 20_000;
+/** A refused booking lists at most this many conflicts (the check stops once it has found them). */
+export const MAX_REPORTED_CONFLICTS = 100;
+/** Participants (and meetings) whose views are built from one read of their dial-outs. */
+const VIEW_CHUNK_PARTICIPANTS = 1000;
+const VIEW_CHUNK_MEETINGS = 100;
+/** The scheduling window is expanded this much at a time (see #expand). */
+const EXPAND_SLICE_MS = 100 * 86_400_000;
 
 function toOccurrence(m: Meeting): Occurrence {
   return {
@@ -65,6 +81,40 @@ function toOccurrence(m: Meeting): Occurrence {
 }
 
 const normalizeUri = (uri: string | undefined): string => (uri ?? '').trim().toLowerCase().replace(/^sips?:/, '');
+
+type CallLegs = Awaited<ReturnType<Runner['connectedLegs']>>;
+
+/** A meeting as the API shows it; `legs` (live meetings only) say who is connected right now. */
+function occurrenceViewOf(m: Meeting, dialOuts: readonly DialOut[], legs: CallLegs): OccurrenceView {
+  const byUri = new Map(dialOuts.map((d) => [d.uri, d]));
+  const matched = new Set<string>();
+  const participants = m.participants.map((p): ParticipantView => {
+    const d = byUri.get(p.uri);
+    const leg = legs?.find((l) => (d?.callLegId !== null && d?.callLegId !== undefined && l.id === d.callLegId) || normalizeUri(l.remoteParty) === normalizeUri(p.uri));
+    if (leg) matched.add(leg.id);
+    return {
+      uri: p.uri,
+      mode: p.mode,
+      ...(p.name === undefined ? {} : { name: p.name }),
+      ...(d ? { dialState: d.state, dialAttempts: d.attempts, callLeg: d.callLegId } : {}),
+      connected: legs === undefined ? null : leg !== undefined,
+    };
+  });
+  return {
+    occurrence: m.occurrence,
+    start: new Date(m.startMs).toISOString(),
+    end: new Date(m.endMs).toISOString(),
+    title: m.title,
+    state: m.state,
+    bridge: m.bridgeId,
+    endpoint: m.endpoint,
+    space: m.spaceNumber === null ? null : { number: m.spaceNumber, coSpace: m.coSpaceId },
+    call: m.callId,
+    error: m.error,
+    participants,
+    ...(legs === undefined ? {} : { otherCallLegs: legs.filter((l) => !matched.has(l.id)).length }),
+  };
+}
 
 function inputOf(series: BookingSeries): BookingInput {
   const { id: _id, sequence: _s, cancelled: _c, ...input } = series;
@@ -99,6 +149,7 @@ export class BookingService {
     const parsed = parseBookingCreate(body);
     if (!parsed.ok) throw schedulerErrors.validation(parsed.issues);
     const series: BookingSeries = { ...parsed.value, id: newGuid(), sequence: 0 };
+    await nextTurn();
     await this.#serial(() => this.#materialize(series, true));
     this.runner.kick();
     this.invitations?.notify(series, { method: 'REQUEST' });
@@ -111,6 +162,7 @@ export class BookingService {
     const parsed = parseBookingPatch(inputOf(current), body);
     if (!parsed.ok) throw schedulerErrors.validation(parsed.issues);
     const next: BookingSeries = { ...parsed.value, id, sequence: current.sequence + 1 };
+    await nextTurn();
     await this.#serial(() => this.#materialize(next, false));
     this.runner.kick();
     this.invitations?.notify(next, { method: 'REQUEST' });
@@ -229,13 +281,57 @@ export class BookingService {
   async get(id: string, live = true): Promise<BookingView> {
     const stored = await this.storage.bookings.get(id);
     if (!stored) throw schedulerErrors.notFound('booking', id);
-    const meetings = await this.storage.meetings.ofBooking(id);
-    return { ...stored.series, occurrences: await Promise.all(meetings.map((m) => this.occurrenceView(m, live))) };
+    return this.#view(stored.series, live, new Pacer());
   }
 
+  /** Every booking (of one organizer), one at a time, the event loop getting turns in between. */
   async list(organizer?: string): Promise<BookingView[]> {
     const all = await this.storage.bookings.list({ organizer });
-    return Promise.all(all.map((b) => this.get(b.series.id, false)));
+    const pacer = new Pacer();
+    const views: BookingView[] = [];
+    for (const b of all) {
+      views.push(await this.#view(b.series, false, pacer));
+      await pacer.spend(20);
+    }
+    return views;
+  }
+
+  /** A series with its meetings; their dial-outs are read a bounded number of participants at a time. */
+  async #view(series: BookingSeries, live: boolean, pacer: Pacer): Promise<BookingView> {
+    const meetings = await this.storage.meetings.ofBooking(series.id);
+    // Only live meetings have call legs to ask the bridge about.
+    const legs = new Map<number, CallLegs>();
+    if (live) {
+      await Promise.all(
+        meetings.filter((m) => m.state === 'live').map(async (m) => {
+          legs.set(m.occurrence, await this.runner.connectedLegs(m));
+        }),
+      );
+    }
+    const occurrences: OccurrenceView[] = [];
+    let i = 0;
+    while (i < meetings.length) {
+      // Meetings come ordered by occurrence: take a run of them holding about a turn's worth of participants.
+      const chunk: Meeting[] = [];
+      let participants = 0;
+      while (i < meetings.length && (chunk.length === 0 || (participants < VIEW_CHUNK_PARTICIPANTS && chunk.length < VIEW_CHUNK_MEETINGS))) {
+        const m = meetings[i] as Meeting;
+        chunk.push(m);
+        participants += m.participants.length;
+        i++;
+      }
+      const dialOuts = new Map<number, DialOut[]>();
+      const first = chunk[0] as Meeting;
+      const last = chunk.at(-1) as Meeting;
+      for (const d of await this.storage.meetings.dialOutsOfOccurrences(series.id, first.occurrence, last.occurrence)) {
+        let list = dialOuts.get(d.occurrence);
+        if (list === undefined) dialOuts.set(d.occurrence, (list = []));
+        list.push(d);
+      }
+      for (const m of chunk) occurrences.push(occurrenceViewOf(m, dialOuts.get(m.occurrence) ?? [], live ? legs.get(m.occurrence) : undefined));
+      await pacer.spend(20 + 10 * chunk.length + 2 * participants);
+    }
+    return { ...series, occurrences };
   }
 
   async occurrence(id: string, occurrence: number): Promise<OccurrenceView> {
@@ -253,34 +349,7 @@ export class BookingService {
 
   async occurrenceView(m: Meeting, live: boolean): Promise<OccurrenceView> {
     const legs = live ? await this.runner.connectedLegs(m) : undefined;
-    const dialOuts = await this.storage.meetings.dialOuts(m.bookingId, m.occurrence);
-    const matched = new Set<string>();
-    const participants = m.participants.map((p): ParticipantView => {
-      const d = dialOuts.find((x) => x.uri === p.uri);
-      const leg = legs?.find((l) => (d?.callLegId !== null && d?.callLegId !== undefined && l.id === d.callLegId) || normalizeUri(l.remoteParty) === normalizeUri(p.uri));
-      if (leg) matched.add(leg.id);
-      return {
-        uri: p.uri,
-        mode: p.mode,
-        ...(p.name === undefined ? {} : { name: p.name }),
-        ...(d ? { dialState: d.state, dialAttempts: d.attempts, callLeg: d.callLegId } : {}),
-        connected: legs === undefined ? null : leg !== undefined,
-      };
-    });
-    return {
-      occurrence: m.occurrence,
-      start: new Date(m.startMs).toISOString(),
-      end: new Date(m.endMs).toISOString(),
-      title: m.title,
-      state: m.state,
-      bridge: m.bridgeId,
-      endpoint: m.endpoint,
-      space: m.spaceNumber === null ? null : { number: m.spaceNumber, coSpace: m.coSpaceId },
-      call: m.callId,
-      error: m.error,
-      participants,
-      ...(legs === undefined ? {} : { otherCallLegs: legs.filter((l) => !matched.has(l.id)).length }),
-    };
+    return occurrenceViewOf(m, await this.storage.meetings.dialOuts(m.bookingId, m.occurrence), legs);
   }
 
   async #series(id: string): Promise<BookingSeries> {
@@ -318,32 +387,39 @@ export class BookingService {
 
   async #materializeLocked(s: SchedulerStores, series: BookingSeries, isNew: boolean): Promise<void> {
     const now = this.clock.now();
+    const pacer = new Pacer();
     const bridge = await this.#pickBridge(s, series.bridge);
     const existing = isNew ? [] : await s.meetings.ofBooking(series.id);
     const keep = new Map(existing.filter((m) => m.state !== 'scheduled' && m.state !== 'cancelled').map((m) => [m.occurrence, m]));
-    const occurrences = expandOccurrences({ ...series, bridge: bridge.id }, now, now + this.horizonMs).filter((o) => !keep.has(o.occurrence));
-    if (occurrences.length > 0) {
-      const from = Math.min(...occurrences.map((o) => o.startMs));
-      const to = Math.max(...occurrences.map((o) => o.endMs));
-      const around = (await s.meetings.overlapping(from, to)).filter((m) => m.bookingId !== series.id);
-      const capacity = rangeSize(bridge.range) - bridge.missingSpaces.length;
-      const conflicts: Conflict[] = [
-        ...findConflicts(occurrences, around.filter((m) => m.bridgeId === bridge.id).map(toOccurrence), capacity).filter((c) => c.reason === 'capacityExceeded'),
-        ...findConflicts(occurrences, around.map(toOccurrence), Number.MAX_SAFE_INTEGER).filter((c) => c.reason === 'participantDoubleBooked'),
-      ];
-      if (conflicts.length > 0) {
-        throw schedulerErrors.bookingConflict(conflicts.map((c) => ({ ...c, message: describeConflict(c, capacity) })));
-      }
+    const occurrences = (await this.#expand({ ...series, bridge: bridge.id }, now, pacer)).filter((o) => !keep.has(o.occurrence));
+    const places = occurrences.reduce((n, o) => n + o.participants.length, 0);
+    if (places > MAX_SCHEDULED_PARTICIPANTS) {
+      const days = Math.round(this.horizonMs / 86_400_000);
+      throw schedulerErrors.validation([
+        {
+          path: 'participants',
+          message: `the booking's meetings in the next ${days} days would have ${places} participants in all (${occurrences.length} meetings); at most ${MAX_SCHEDULED_PARTICIPANTS}: book fewer participants or fewer occurrences`,
+        },
+      ]);
+    }
+    const capacity = rangeSize(bridge.range) - bridge.missingSpaces.length;
+    const conflicts = await this.#conflicts(s, series.id, bridge.id, capacity, occurrences, pacer);
+    if (conflicts.length > 0) {
+      throw schedulerErrors.bookingConflict(
+        conflicts.map((c) => ({ ...c, message: describeConflict(c, capacity) })),
+        conflicts.length >= MAX_REPORTED_CONFLICTS,
+      );
     }
     if (isNew) await s.bookings.insert(series, now);
     else await s.bookings.update(series, now);
     const wanted = new Set(occurrences.map((o) => o.occurrence));
     for (const m of existing) {
       if (m.state === 'scheduled' && !wanted.has(m.occurrence)) await this.#retire(s, m);
+      await pacer.spend(20);
     }
+    const old = new Map(existing.map((m) => [m.occurrence, m]));
     for (const o of occurrences) {
-      const old = existing.find((m) => m.occurrence === o.occurrence);
-      if (old) {
+      if (old.has(o.occurrence)) {
         await s.actions.cancel(o.bookingId, o.occurrence);
         await s.meetings.delete(o.bookingId, o.occurrence);
       }
@@ -368,8 +444,60 @@ export class BookingService {
         error: null,
         updatedMs: now,
       });
-      await s.meetings.setDialOuts(o.bookingId, o.occurrence, o.participants.filter((p) => p.mode === 'dialOut'), now);
+      const dialOuts = o.participants.filter((p) => p.mode === 'dialOut');
+      await s.meetings.setDialOuts(o.bookingId, o.occurrence, dialOuts, now);
       await s.actions.schedule('start', o.bookingId, o.occurrence, Math.max(o.startMs, now), now);
+      await pacer.spend(60 + o.participants.length + 2 * dialOuts.length);
     }
+  }
+
+  /**
+   * The series' occurrences in the scheduling window [now, now + horizon), expanded a slice of the window
+   * at a time with a turn of the event loop after each (an occurrence in two slices is kept once).
+   */
+  async #expand(series: BookingSeries, now: number, pacer: Pacer): Promise<Occurrence[]> {
+    const byOrdinal = new Map<number, Occurrence>();
+    for (let from = now; from < now + this.horizonMs; from += EXPAND_SLICE_MS) {
+      for (const o of expandOccurrences(series, from, Math.min(from + EXPAND_SLICE_MS, now + this.horizonMs))) byOrdinal.set(o.occurrence, o);
+      await pacer.turn();
+    }
+    return [...byOrdinal.values()].sort((a, b) => a.startMs - b.startMs || a.occurrence - b.occurrence);
+  }
+
+  /**
+   * Conflicts of `occurrences` (the candidate series' meetings to be) with the meetings already booked:
+   * capacity on the chosen bridge, participants on any bridge. Checked a group of occurrences at a time
+   * against the meetings overlapping that group, so the work per turn of the event loop stays small
+   * however many meetings are booked. A group ends only where the next occurrence starts after every
+   * earlier one has ended, so occurrences that overlap each other are checked together (the result is
+   * the same as one check over everything). Stops once MAX_REPORTED_CONFLICTS are found.
+   */
+  async #conflicts(s: SchedulerStores, bookingId: string, bridgeId: string, capacity: number, occurrences: readonly Occurrence[], pacer: Pacer): Promise<Conflict[]> {
+    const sorted = [...occurrences].sort((a, b) => a.startMs - b.startMs || a.occurrence - b.occurrence);
+    const capacityConflicts: Conflict[] = [];
+    const participantConflicts: Conflict[] = [];
+    let i = 0;
+    while (i < sorted.length && capacityConflicts.length + participantConflicts.length < MAX_REPORTED_CONFLICTS) {
+      const group: Occurrence[] = [];
+      let from = Infinity;
+      let to = -Infinity;
+      while (i < sorted.length) {
+        const o = sorted[i] as Occurrence;
+        if (group.length >= CONFLICT_GROUP && o.startMs >= to) break;
+        group.push(o);
+        from = Math.min(from, o.startMs);
+        to = Math.max(to, o.endMs);
+        i++;
+      }
+      const around = (await s.meetings.overlapping(from, to)).filter((m) => m.bookingId !== bookingId);
+      for (const c of findConflicts(group, around.filter((m) => m.bridgeId === bridgeId).map(toOccurrence), capacity)) {
+        if (c.reason === 'capacityExceeded') capacityConflicts.push(c);
+      }
+      for (const c of findConflicts(group, around.map(toOccurrence), Number.MAX_SAFE_INTEGER)) {
+        if (c.reason === 'participantDoubleBooked') participantConflicts.push(c);
+      }
+      await pacer.spend(20 + 3 * around.length + group.reduce((n, o) => n + o.participants.length, 0));
+    }
+    return [...capacityConflicts, ...participantConflicts].slice(0, MAX_REPORTED_CONFLICTS);
   }
 }

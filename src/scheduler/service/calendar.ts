@@ -9,6 +9,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { bookingCalendar, organizerFeed, type BookingSeries, type DialIn } from '../bookings/index.ts';
 import type { SchedulerStorage } from '../storage/index.ts';
 import type { BookingService } from './bookings.ts';
+import { Pacer } from './pacer.ts';
 
 export class CalendarService {
   constructor(
@@ -19,9 +20,7 @@ export class CalendarService {
 
   /** The dial-in (space number at the bridge's domain) of the next or running occurrence, once assigned. */
   async dialIn(series: BookingSeries): Promise<DialIn | undefined> {
-    const meetings = await this.storage.meetings.ofBooking(series.id);
-    const now = this.clock.now();
-    const current = meetings.find((m) => m.spaceNumber !== null && m.endMs > now) ?? meetings.find((m) => m.spaceNumber !== null);
+    const current = await this.storage.meetings.firstWithSpace(series.id, this.clock.now());
     if (!current || current.spaceNumber === null || current.bridgeId === null) return undefined;
     const bridge = await this.storage.bridges.get(current.bridgeId);
     if (!bridge?.domain) return undefined;
@@ -36,7 +35,12 @@ export class CalendarService {
   async organizerFeed(organizer: string): Promise<string> {
     const list = (await this.storage.bookings.list({ organizer })).map((b) => b.series);
     const dialIns = new Map<string, DialIn | undefined>();
-    for (const series of list) dialIns.set(series.id, await this.dialIn(series));
+    const pacer = new Pacer();
+    for (const series of list) {
+      dialIns.set(series.id, await this.dialIn(series));
+      await pacer.spend(30);
+    }
+    await pacer.turn();
     return organizerFeed(list, (s) => dialIns.get(s.id), { stampMs: this.clock.now(), name: `Meetings of ${organizer}` });
   }
 }

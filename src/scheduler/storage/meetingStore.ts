@@ -72,6 +72,8 @@ function changesToRow(c: MeetingChanges): Updateable<MeetingTable> {
   return row;
 }
 
+const DIAL_OUT_ROWS_PER_INSERT = 500;
+
 function toDialOut(row: Selectable<DialOutTable>): DialOut {
   return {
     bookingId: row.booking_id,
@@ -145,6 +147,16 @@ export class MeetingStore {
     return rows.map(toMeeting);
   }
 
+  /**
+   * The first meeting of a booking (by occurrence) holding a space that has not ended by `nowMs`, else the
+   * first holding one at all; undefined when none has a space.
+   */
+  async firstWithSpace(bookingId: string, nowMs: number): Promise<Meeting | undefined> {
+    const withSpace = this.db.selectFrom('meeting').selectAll().where('booking_id', '=', bookingId).where('space_number', 'is not', null).orderBy('occurrence').limit(1);
+    const row = (await withSpace.where('end_ms', '>', nowMs).executeTakeFirst()) ?? (await withSpace.executeTakeFirst());
+    return row ? toMeeting(row) : undefined;
+  }
+
   /** Meetings on a bridge (or any, with bridgeId undefined) overlapping [fromMs, toMs), not finished. */
   async overlapping(fromMs: number, toMs: number, bridgeId?: string): Promise<Meeting[]> {
     let q = this.db
@@ -178,14 +190,30 @@ export class MeetingStore {
   async setDialOuts(bookingId: string, occurrence: number, participants: ReadonlyArray<{ uri: string; name?: string | undefined }>, nowMs: number): Promise<void> {
     await this.db.deleteFrom('dial_out').where('booking_id', '=', bookingId).where('occurrence', '=', occurrence).execute();
     const seen = new Set<string>();
+    const rows = [];
     for (const p of participants) {
       if (seen.has(p.uri)) continue;
       seen.add(p.uri);
-      await this.db
-        .insertInto('dial_out')
-        .values({ booking_id: bookingId, occurrence, uri: p.uri, name: p.name ?? null, state: 'pending', call_leg_id: null, attempts: 0, updated_ms: nowMs })
-        .execute();
+      rows.push({ booking_id: bookingId, occurrence, uri: p.uri, name: p.name ?? null, state: 'pending', call_leg_id: null, attempts: 0, updated_ms: nowMs });
     }
+    // Several rows per statement (8 parameters each: well under SQLite's and Postgres' limits), in order.
+    for (let i = 0; i < rows.length; i += DIAL_OUT_ROWS_PER_INSERT) {
+      await this.db.insertInto('dial_out').values(rows.slice(i, i + DIAL_OUT_ROWS_PER_INSERT)).execute();
+    }
+  }
+
+  /** The dial-outs of a booking's occurrences `from` to `to` (inclusive), by occurrence, in the order they were set. */
+  async dialOutsOfOccurrences(bookingId: string, from: number, to: number): Promise<DialOut[]> {
+    const rows = await this.db
+      .selectFrom('dial_out')
+      .selectAll()
+      .where('booking_id', '=', bookingId)
+      .where('occurrence', '>=', from)
+      .where('occurrence', '<=', to)
+      .orderBy('occurrence')
+      .orderBy('seq')
+      .execute();
+    return rows.map(toDialOut);
   }
 
   async dialOuts(bookingId: string, occurrence: number): Promise<DialOut[]> {

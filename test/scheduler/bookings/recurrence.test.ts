@@ -3,8 +3,11 @@ import { describe, test } from 'node:test';
 import { DateTime } from 'luxon';
 import rrulePkg from 'rrule';
 import {
-  MAX_SERIES_OCCURRENCES,
+  MAX_SERIES_YEARS,
+  MAX_WALK_STEPS,
   RecurrenceError,
+  compileRule,
+  walkRule,
   expandOccurrences,
   occurrenceOf,
   originalOccurrence,
@@ -129,21 +132,65 @@ describe('recurrence expansion', () => {
     assert.deepEqual(expandOccurrences(s, firstStart, firstStart + 86_400_000 + 1).map((o) => o.occurrence), [1, 2]);
   });
 
-  test('open-ended rules are bounded: at most MAX_SERIES_OCCURRENCES, and options.max limits a call', () => {
+  test('open-ended rules are bounded: they end MAX_SERIES_YEARS after the first occurrence, and options.max limits a call', () => {
     const s = series({ recurrence: 'FREQ=DAILY' });
     const all = expandOccurrences(s, ALL_FROM, ALL_TO);
-    assert.equal(all.length, MAX_SERIES_OCCURRENCES);
-    assert.equal(all.at(-1)?.occurrence, MAX_SERIES_OCCURRENCES);
+    assert.equal(MAX_SERIES_YEARS, 10);
+    assert.equal(all.length, 3653); // 2024-03-18 .. 2034-03-18, both included
+    assert.equal(wall(all.at(-1)!, 'Europe/Oslo'), '2034-03-18T09:00');
+    assert.equal(all.at(-1)?.occurrence, 3653);
     assert.equal(expandOccurrences(s, ALL_FROM, ALL_TO, { max: 10 }).length, 10);
     const span = seriesSpan(s)!;
     assert.equal(span.openEnded, true);
-    assert.equal(span.occurrences, MAX_SERIES_OCCURRENCES);
+    assert.equal(span.occurrences, 3653);
     assert.equal(span.lastEndMs, all.at(-1)?.endMs);
     // A window years ahead still numbers occurrences by their place in the series.
     const later = expandOccurrences(s, Date.UTC(2030, 0, 1), Date.UTC(2030, 0, 2));
     assert.equal(later.length, 1);
     assert.equal(later[0]?.occurrence, 2116); // 2115 days after 2024-03-18
     assert.equal(seriesSpan(series({ recurrence: 'FREQ=WEEKLY;COUNT=3' }))?.openEnded, false);
+    // Weekly: 522 Mondays in ten years; yearly: eleven.
+    assert.equal(seriesSpan(series({ recurrence: 'FREQ=WEEKLY' }))?.occurrences, 522);
+    assert.equal(seriesSpan(series({ recurrence: 'FREQ=YEARLY' }))?.occurrences, 11);
+  });
+
+  test('seriesSpan spans the occurrences as they happen: cancelled ends left out, moved ones where they went', () => {
+    const s = series({
+      recurrence: 'FREQ=WEEKLY;COUNT=6',
+      overrides: [
+        { occurrence: 1, cancelled: true },
+        { occurrence: 6, cancelled: true },
+        { occurrence: 3, start: '2024-05-20T09:00' },
+        { occurrence: 5, start: '2024-03-11T09:00', end: '2024-03-11T09:30' },
+      ],
+    });
+    const all = expandOccurrences(s, ALL_FROM, ALL_TO);
+    const span = seriesSpan(s)!;
+    assert.equal(span.firstStartMs, Math.min(...all.map((o) => o.startMs)));
+    assert.equal(span.lastEndMs, Math.max(...all.map((o) => o.endMs)));
+    assert.equal(iso(span.firstStartMs), '2024-03-11T08:00');
+    assert.equal(iso(span.lastEndMs), '2024-05-20T08:00');
+    assert.equal(span.occurrences, 6);
+    assert.equal(seriesSpan(series({ recurrence: 'FREQ=WEEKLY;COUNT=2', overrides: [{ occurrence: 1, cancelled: true }, { occurrence: 2, cancelled: true }] })), undefined);
+  });
+
+  test('a rule that matches nothing is walked for a bounded number of steps, not to the year 9999', () => {
+    const start = { year: 2024, month: 3, day: 18, hour: 9, minute: 0, second: 0 };
+    for (const rule of ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=WEEKLY;BYSETPOS=7;BYDAY=MO', 'FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31;UNTIL=99991231']) {
+      const walk = walkRule(compileRule(rule, 'Europe/Oslo'), start, () => false);
+      assert.deepEqual(walk.starts, [], rule);
+      assert.equal(walk.exhausted, false, `${rule}: cut short by the step meter`);
+      assert.equal(walk.steps, MAX_WALK_STEPS + 1, rule);
+    }
+    // A sparse rule stops ten years on (2038-03-01): 29 February 2028, 2032 and 2036.
+    const leap = walkRule(compileRule('FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29', 'UTC'), { ...start, year: 2028, month: 2, day: 29 }, () => false);
+    assert.deepEqual(leap.starts.map((f) => iso(f)), ['2028-02-29T09:00', '2032-02-29T09:00', '2036-02-29T09:00']);
+    assert.equal(leap.exhausted, false);
+    // A rule that ends by itself says so.
+    const counted = walkRule(compileRule('FREQ=WEEKLY;COUNT=3', 'UTC'), start, () => false);
+    assert.equal(counted.starts.length, 3);
+    assert.equal(counted.exhausted, true);
+    assert.ok(counted.steps < 100);
   });
 
   test('nonexistent local times move forward by the gap; ambiguous ones take the first instant (RFC 5545)', () => {

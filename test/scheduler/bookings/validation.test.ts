@@ -89,7 +89,15 @@ describe('booking validation', () => {
       ['FREQ=WEEKLY;UNTIL=20241340', /not a valid date/],
       ['FREQ=MONTHLY;BYMONTHDAY=40', /BYMONTHDAY must list days/],
       [`FREQ=DAILY;COUNT=${MAX_SERIES_OCCURRENCES + 1}`, /COUNT must be an integer from 1 to 5000/],
-      ['FREQ=DAILY;UNTIL=20400101', /more than 5000 occurrences/],
+      ['FREQ=DAILY;UNTIL=20400101', /goes on after 2034-03-18: every occurrence must start within 10 years of start .*; use an earlier UNTIL/],
+      ['FREQ=DAILY;UNTIL=99991231', /goes on after 2034-03-18.*an earlier UNTIL/],
+      ['FREQ=DAILY;COUNT=5000', /goes on after 2034-03-18.*a smaller COUNT/],
+      ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', /start 2024-03-18T09:00 is not an occurrence of the rule, and the rule has no occurrence within a year of it/],
+      ['FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31', /not an occurrence of the rule, and the rule has no occurrence within a year/],
+      ['FREQ=WEEKLY;BYSETPOS=7;BYDAY=MO', /not an occurrence of the rule, and the rule has no occurrence within a year/],
+      ['FREQ=DAILY;BYMONTH=3;BYMONTHDAY=18;BYDAY=MO;COUNT=3', /goes on after 2034-03-18.*a smaller COUNT/],
+      ['FREQ=SECONDLY', /FREQ=SECONDLY is not supported/],
+      ['FREQ=MINUTELY;INTERVAL=1', /FREQ=MINUTELY is not supported/],
       ['FREQ=WEEKLY;UNTIL=20240101', /no occurrence on or after start/],
       ['FREQ=WEEKLY;BYDAY=TU', /not an occurrence of the rule; the first one would be 2024-03-19T09:00/],
       ['FREQ=WEEKLY\nEXDATE:20240325T090000', /single RRULE/],
@@ -99,6 +107,11 @@ describe('booking validation', () => {
     }
     assert.ok(parseBookingCreate({ ...valid, recurrence: 'RRULE:freq=weekly;byday=mo;until=20241231' }).ok, 'prefix and lower case accepted');
     assert.ok(parseBookingCreate({ ...valid, recurrence: 'FREQ=DAILY' }).ok, 'open-ended rules are accepted (expansion bounds them)');
+    assert.ok(parseBookingCreate({ ...valid, recurrence: 'FREQ=DAILY;UNTIL=20340318' }).ok, 'daily for exactly ten years');
+    assert.ok(parseBookingCreate({ ...valid, recurrence: 'FREQ=DAILY;COUNT=3653' }).ok, 'the same by COUNT');
+    assert.ok(parseBookingCreate({ ...valid, recurrence: 'FREQ=DAILY;BYMONTH=3;BYMONTHDAY=18;BYDAY=MO;COUNT=2' }).ok, 'sparse, ending in 2030');
+    assert.ok(parseBookingCreate({ ...valid, recurrence: 'FREQ=DAILY', overrides: [{ occurrence: 3653, cancelled: true }] }).ok);
+    assert.match(issueAt({ ...valid, recurrence: 'FREQ=DAILY', overrides: [{ occurrence: 3654, cancelled: true }] }, 'overrides.0.occurrence'), /has 3653 occurrences; there is no occurrence 3654/);
   });
 
   test('overrides must name occurrences that exist, once, with sane times', () => {
@@ -114,6 +127,27 @@ describe('booking validation', () => {
     const ok = parseBookingCreate({ ...valid, overrides: [{ occurrence: 2, cancelled: true }, { occurrence: 3, start: '2024-04-02T15:00', pin: null }] });
     assert.ok(ok.ok, JSON.stringify(ok));
     assert.equal(ok.value.overrides?.[1]?.pin, null);
+  });
+
+  test('overrides are bounded: 500 in all, 100 that change an occurrence', () => {
+    const daily = { ...valid, recurrence: 'FREQ=DAILY' };
+    const cancelled = Array.from({ length: 500 }, (_, i) => ({ occurrence: i + 1, cancelled: true }));
+    assert.ok(parseBookingCreate({ ...daily, overrides: cancelled }).ok, '500 cancellations');
+    assert.match(issueAt({ ...daily, overrides: [...cancelled, { occurrence: 501, cancelled: true }] }, 'overrides'), /at most 500 changed or cancelled occurrences/);
+    const retitled = Array.from({ length: 100 }, (_, i) => ({ occurrence: i + 1, title: `Session ${i + 1}` }));
+    assert.ok(parseBookingCreate({ ...daily, overrides: retitled }).ok, '100 changes');
+    assert.equal(
+      issueAt({ ...daily, overrides: [...retitled, { occurrence: 101, pin: null }] }, 'overrides'),
+      'at most 100 occurrences may be changed (this has 101); cancelling one does not count',
+    );
+    // Lists are measured before their elements are parsed: 2000 participants in all, series and overrides.
+    const crowd = (n: number) => Array.from({ length: n }, (_, i) => ({ uri: `guest${i}@example.com`, mode: 'dialIn' }));
+    assert.ok(parseBookingCreate({ ...daily, participants: crowd(500), overrides: [1, 2, 3].map((occurrence) => ({ occurrence, participants: crowd(500) })) }).ok);
+    assert.deepEqual(issues({ ...daily, participants: crowd(500), overrides: [1, 2, 3, 4].map((occurrence) => ({ occurrence, participants: crowd(500) })) }), [
+      { path: 'overrides', message: 'at most 2000 participants in the series and its overrides together (this lists 2500)' },
+    ]);
+    assert.deepEqual(issues({ ...daily, overrides: Array.from({ length: 100_000 }, () => 0) }), [{ path: 'overrides', message: 'at most 500 changed or cancelled occurrences' }]);
+    assert.deepEqual(issues({ ...daily, participants: Array.from({ length: 100_000 }, () => 0) }), [{ path: 'participants', message: 'at most 500 participants' }]);
   });
 
   test('patches merge into the current booking and are checked as a whole', () => {
