@@ -41,6 +41,26 @@ describe('Reports pages', () => {
     for (const table of ['usage', 'concurrency', 'disconnectReasons', 'quality', 'calls']) assert.match(page.text, new RegExp(`href="/reports/csv/${table}\\?${range.replace('&', '&amp;')}"`));
   });
 
+  test('quarantined CDR posts are counted on Reports, listed, and shown escaped', async () => {
+    const none = await client.get(`/reports?${range}`);
+    assert.match(none.text, /None: every CDR post received could be stored/);
+    const bad = '<records session="q1"><record type="callStart"><call id="x"><name><script>alert(1)</script></name></call></record></records>';
+    assert.equal((await collector.post(bad)).status, 200);
+    const page = await client.get(`/reports?${range}`);
+    assert.match(page.text, /<strong>1<\/strong> CDR post could not be used and was kept aside\. <a href="\/reports\/quarantine">/);
+    const list = await client.get('/reports/quarantine');
+    assert.equal(list.status, 200);
+    assert.match(list.text, /<caption>Quarantined posts \(1\), newest first<\/caption>/);
+    const id = /<a href="\/reports\/quarantine\/(\d+)">/.exec(list.text)?.[1];
+    assert.ok(id, list.text);
+    const detail = await client.get(`/reports/quarantine/${id}`);
+    assert.equal(detail.status, 200);
+    assert.match(detail.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.doesNotMatch(detail.text, /<script>alert/);
+    assert.equal((await client.get('/reports/quarantine/abc')).status, 404);
+    assert.equal((await client.get('/reports/quarantine?offset=-1')).status, 400);
+  });
+
   test('every table downloads as CSV', async () => {
     for (const table of ['usage', 'concurrency', 'disconnectReasons', 'quality', 'calls']) {
       const csv = await client.get(`/reports/csv/${table}?${range}`);

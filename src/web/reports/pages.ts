@@ -16,6 +16,17 @@ import { rowsOf, str, type CollectorApi, type Row } from './collectorApi.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DEFAULT_DAYS = 7;
+/** Quarantined posts per page, and how much of one body the page shows. */
+const QUARANTINE_PAGE = 50;
+const QUARANTINE_SHOWN_CHARS = 20_000;
+
+function readOffset(query: unknown): number {
+  const value = (query ?? {}) as Record<string, unknown>;
+  const offset = value['offset'];
+  if (offset === undefined || offset === '') return 0;
+  if (typeof offset !== 'string' || !/^\d{1,9}$/.test(offset)) throw webErrors.invalidField('offset', 'Offset is a whole number.');
+  return Number(offset);
+}
 
 interface Range {
   /** YYYY-MM-DD, inclusive, UTC days (the collector's buckets are UTC days). */
@@ -101,12 +112,13 @@ export function reportsPart(api: CollectorApi): WebPart {
     register(app: FastifyInstance, kit: WebKit) {
       app.get('/reports', async (request, reply) => {
         const range = readRange(request.query, kit.clock.now());
-        const [usage, hours, reasons, quality, calls] = await Promise.all([
+        const [usage, hours, reasons, quality, calls, quarantined] = await Promise.all([
           fetchTable(api, 'usage', range),
           fetchTable(api, 'concurrency', range),
           fetchTable(api, 'disconnectReasons', range),
           fetchTable(api, 'quality', range),
           fetchTable(api, 'calls', range),
+          api.get('/quarantine', { limit: '1' }).then((doc) => Number(doc['total'] ?? 0)),
         ]);
         const perDay = minutesPerDay(usage, range);
         const rq = rangeQuery(range);
@@ -132,7 +144,58 @@ ${dataTable('Call legs with alarms per day', quality, quality.length > 0 ? colum
 </section>
 <section aria-labelledby="calls-h"><h2 id="calls-h">Calls</h2>
 ${dataTable(`Calls (${calls.length})`, calls, callColumns, `/reports/csv/calls?${rq}`, callLink)}
+</section>
+<section aria-labelledby="quarantine-h"><h2 id="quarantine-h">Quarantined CDR posts</h2>
+<p>${quarantined === 0
+  ? 'None: every CDR post received could be stored.'
+  : html`<strong>${quarantined}</strong> CDR ${quarantined === 1 ? 'post' : 'posts'} could not be used and ${quarantined === 1 ? 'was' : 'were'} kept aside. <a href="/reports/quarantine">See them</a>`}</p>
 </section>`,
+        });
+      });
+
+      app.get('/reports/quarantine', async (request, reply) => {
+        const offset = readOffset(request.query);
+        const doc = await api.get('/quarantine', { limit: String(QUARANTINE_PAGE), offset: String(offset) });
+        const rows = rowsOf(doc, 'quarantine');
+        const total = Number(doc['total'] ?? 0);
+        const columns = ['id', 'receivedTime', 'code', 'reason', 'session', 'source', 'remoteAddress', 'size'];
+        const pager = html`<p>${offset > 0 ? html`<a href="/reports/quarantine?offset=${Math.max(0, offset - QUARANTINE_PAGE)}">Newer</a> ` : ''}${offset + rows.length < total ? html`<a href="/reports/quarantine?offset=${offset + QUARANTINE_PAGE}">Older</a>` : ''}</p>`;
+        return kit.page(request, reply, {
+          title: 'Quarantined CDR posts',
+          body: html`<p>CDR posts the collector received complete but could not use (malformed XML, no session, a record without type or index, a value the database refused). Each was acknowledged so the call bridge moved on, and is kept here byte for byte with the reason; nothing else of it was stored.</p>
+<table>
+  <caption>Quarantined posts (${total}), newest first</caption>
+  <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+  <tbody>${rows.length === 0
+    ? html`<tr><td colspan="${columns.length}" class="muted">None.</td></tr>`
+    : rows.map((r) => html`<tr>${columns.map((c) => html`<td>${c === 'id' ? html`<a href="/reports/quarantine/${str(r['id'])}">${str(r['id'])}</a>` : str(r[c])}</td>`)}</tr>`)}</tbody>
+</table>
+${pager}
+<p><a href="/reports">Back to reports</a></p>`,
+        });
+      });
+
+      app.get('/reports/quarantine/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+        const id = request.params.id;
+        if (!/^\d{1,15}$/.test(id)) throw webErrors.notFound('quarantined post');
+        const post = (await api.get(`/quarantine/${id}`))['post'] as Row | undefined;
+        if (!post) throw webErrors.notFound('quarantined post');
+        const body = post['body'];
+        return kit.page(request, reply, {
+          title: `Quarantined CDR post ${id}`,
+          body: html`<dl class="facts">
+  <dt>Received</dt><dd>${str(post['receivedTime'])}</dd>
+  <dt>Reason</dt><dd>${str(post['code'])}: ${str(post['reason'])}</dd>
+  <dt>Session</dt><dd>${str(post['session'])}</dd>
+  <dt>Source</dt><dd>${str(post['source'])}</dd>
+  <dt>From</dt><dd>${str(post['remoteAddress'])}</dd>
+  <dt>Size</dt><dd>${str(post['size'])} bytes</dd>
+</dl>
+<h2>Body</h2>
+${typeof body === 'string'
+  ? html`<pre class="raw">${body.length > QUARANTINE_SHOWN_CHARS ? `${body.slice(0, QUARANTINE_SHOWN_CHARS)}\n… (${body.length - QUARANTINE_SHOWN_CHARS} more characters: the collector API's /quarantine/${id} has all of it)` : body}</pre>`
+  : html`<p>The body is not UTF-8 text; the collector API's <code>/api/v1/quarantine/${id}</code> has it in base64.</p>`}
+<p><a href="/reports/quarantine">Back to quarantined posts</a></p>`,
         });
       });
 
