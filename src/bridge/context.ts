@@ -10,6 +10,7 @@ import type { BridgeStorage } from './storage/index.ts';
 import type { CdrSink } from './cdr/records.ts';
 import type { CdrPipeline } from './cdr/pipeline.ts';
 import type { CallEngine } from './engine/callEngine.ts';
+import type { CallService } from './calls/callService.ts';
 
 export interface CallBridgeIdentity {
   readonly id: string;
@@ -57,8 +58,10 @@ export interface BridgeContext {
   readonly jobs: JobQueue;
   /** Live counters; replaced by the call engine when it starts. */
   liveStatus: () => LiveStatus;
-  /** The live calls, call legs and participants of this call bridge. */
+  /** The live calls, call legs and participants of this call bridge (read their state here). */
   readonly engine: CallEngine;
+  /** Every change to calls, legs and participants goes through here: it resolves what a request names, then calls the engine. */
+  readonly calls: CallService;
 }
 
 /**

@@ -19,6 +19,7 @@ import { JobQueue } from './jobs/jobQueue.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
 import { parseUsersFile } from './domain/user.ts';
 import { teeCdrSink, type CdrSink } from './cdr/records.ts';
+import { CallService } from './calls/callService.ts';
 import { CallEngine, type EngineTiming } from './engine/callEngine.ts';
 import type { EndpointBehaviour } from './engine/endpoints.ts';
 import { simApi, type SimCredentials } from './sim/plugin.ts';
@@ -139,6 +140,7 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
     const liveEngine = new CallEngine({ clock, logger, cdr, nodeId: provisional.id, ...(config.engineTiming ? { timing: config.engineTiming } : {}) });
     engine = liveEngine;
     if (config.sim?.endpoints) liveEngine.endpoints.replace(config.sim.endpoints);
+    const calls = new CallService({ engine: liveEngine, storage, nodeId: provisional.id });
     const ctx: BridgeContext = {
       storage,
       clock,
@@ -150,10 +152,11 @@ export async function startBridge(config: BridgeConfig): Promise<RunningBridge> 
       cdr,
       cdrPipeline,
       engine: liveEngine,
+      calls,
       jobs,
       liveStatus: () => ({ ...IDLE_STATUS, ...liveEngine.counters(), cdrCorrelatorIndex: cdrPipeline.nextCorrelatorIndex }),
     };
-    ctx.events.on('coSpaceDeleted', (coSpaceId) => liveEngine.endCallOfCoSpace(coSpaceId));
+    ctx.events.on('coSpaceDeleted', (coSpaceId) => calls.endCallOfCoSpace(coSpaceId));
     const httpListen = config.listen ?? (config.tlsListen ? undefined : { host: '127.0.0.1', port: 0 });
     let httpUrl: string | undefined;
     let httpsUrl: string | undefined;

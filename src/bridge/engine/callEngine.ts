@@ -1,8 +1,8 @@
 /**
  * The call engine: the live calls and call legs of this call bridge, their transitions, and the CDRs
  * those transitions produce. Calls are live state, kept in memory (a restarted bridge has none).
- * Everything time-driven goes through the injected Clock; storage is not touched here (callers
- * resolve coSpaces, profiles and rules first and pass what they found).
+ * Everything time-driven goes through the injected Clock; storage is not touched here (the calls
+ * service, ../calls/callService.ts, resolves coSpaces, profiles and rules first and passes what it found).
  *
  * Leg life (cdr.md §3–5, cms-api.md §2.11):
  *   dial-out: initial --setup--> ringing --answer--> [DTMF confirmation] --> connected (joined)

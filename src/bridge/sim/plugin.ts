@@ -13,9 +13,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { z } from 'zod';
 import { checkBasicAuth } from '../api/plugin.ts';
 import type { BridgeContext } from '../context.ts';
-import { DEFAULT_CALL_SETTINGS } from '../domain/call.ts';
 import { CALL_ID } from '../domain/coSpace.ts';
-import { CallDirectory } from '../engine/directory.ts';
 import { endpointBehaviourSchema, mediaReportSchema } from '../engine/endpoints.ts';
 
 export interface SimCredentials {
@@ -62,8 +60,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
   const { ctx, credentials } = options;
-  const engine = ctx.engine;
-  const directory = new CallDirectory(ctx.storage, ctx.node.id);
+  const { engine, calls } = ctx;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!checkBasicAuth(request.headers.authorization, credentials)) {
@@ -80,18 +77,14 @@ export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
 
   app.post('/dialIns', async (request) => {
     const input = parse(dialInSchema, request.body);
-    const destination = await directory.dialInDestination(
-      { uri: input.uri, callId: input.callId, remoteParty: input.remoteParty, userJid: input.userJid },
-      DEFAULT_CALL_SETTINGS,
-    );
-    const { leg, end } = engine.dialIn({
-      remoteParty: input.remoteParty,
-      localAddress: input.uri ?? input.callId ?? '',
-      displayName: input.displayName ?? null,
-      type: input.type,
-      userJid: input.userJid ?? null,
+    const { leg, end } = await calls.dialIn({
+      uri: input.uri,
+      callId: input.callId,
       passcodes: input.passcodes ?? (input.passcode === undefined ? [] : [input.passcode]),
-      destination,
+      remoteParty: input.remoteParty,
+      displayName: input.displayName,
+      userJid: input.userJid,
+      type: input.type,
       hangUpAfterMs: input.hangUpAfterMs,
       media: input.media,
     });
@@ -105,20 +98,18 @@ export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
   });
 
   app.post<{ Params: { id: string } }>('/callLegs/:id/hangUp', (request) => {
-    if (!engine.hangUp(request.params.id.toLowerCase(), { reason: 'remoteTeardown', remoteTeardown: true, reasonDetails: 'SIP' })) {
-      throw new SimError(404, 'no such call leg');
-    }
+    if (!calls.remoteHangUp(request.params.id.toLowerCase())) throw new SimError(404, 'no such call leg');
     return Promise.resolve({});
   });
 
   app.put<{ Params: { id: string } }>('/callLegs/:id/media', (request) => {
     const report = parse(mediaReportSchema, request.body);
-    if (!engine.setMedia(request.params.id.toLowerCase(), report)) throw new SimError(404, 'no such call leg');
+    if (!calls.setMedia(request.params.id.toLowerCase(), report)) throw new SimError(404, 'no such call leg');
     return Promise.resolve({});
   });
 
   app.post<{ Params: { id: string } }>('/calls/:id/deactivate', (request) => {
-    if (!engine.deactivateCall(request.params.id.toLowerCase())) throw new SimError(404, 'no such call');
+    if (!calls.deactivateCall(request.params.id.toLowerCase())) throw new SimError(404, 'no such call');
     return Promise.resolve({});
   });
 

@@ -5,21 +5,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { BridgeContext } from '../../context.ts';
-import { CONFIGURATION_ORDER, callLegParams, fitsNameLabel, layerConfiguration, overridesFrom } from '../../domain/callLeg.ts';
-import { doesNotExist } from '../../domain/coSpace.ts';
-import type { DialOutRequest, LegChanges } from '../../engine/callEngine.ts';
-import { CallDirectory } from '../../engine/directory.ts';
+import { CONFIGURATION_ORDER, callLegParams, layerConfiguration } from '../../domain/callLeg.ts';
 import { ALARM_TYPES, type AlarmType } from '../../engine/endpoints.ts';
 import { seconds } from '../../engine/records.ts';
-import type { LiveCall, LiveLeg } from '../../engine/types.ts';
+import type { LiveLeg } from '../../engine/types.ts';
 import { bridgeErrors } from '../../errors.ts';
-import { getBoolean, getInteger, getString, parseBoolean, readParams, type ParamDef, type ParamValues } from '../../params.ts';
+import { parseBoolean, readParams } from '../../params.ts';
 import type { FormFields } from '../form.ts';
 import { created, ok, route, xml } from '../routes.ts';
 import { xmlDocument, xmlList, type XmlElement, type XmlValue } from '../xml.ts';
-import { liveCallOrThrow, matchesFilter, pageOf } from './calls.ts';
+import { matchesFilter, pageOf } from './calls.ts';
 import { nonEmpty } from './coSpaces.ts';
-import { referenceExists } from './references.ts';
 
 export function legName(leg: LiveLeg): string {
   return leg.nameLabelOverride ?? leg.displayName ?? '';
@@ -36,71 +32,6 @@ export function activeAlarms(leg: LiveLeg): AlarmType[] {
 
 function availableVideoStreams(leg: LiveLeg): number {
   return leg.state === 'connected' && leg.media.txVideo ? 1 : 0;
-}
-
-/** Every id parameter must name an existing object of its collection (400 `<x>DoesNotExist`). */
-export async function checkReferences(ctx: BridgeContext, values: ParamValues, defs: readonly ParamDef[]): Promise<void> {
-  for (const def of defs) {
-    const value = values.get(def.name);
-    if (def.field.type !== 'id' || value === undefined || value === null) continue;
-    const id = String(value);
-    const exists =
-      def.field.collection === 'participants' ? ctx.engine.legOfParticipant(id) !== undefined : await referenceExists(ctx.storage, def.field.collection, id);
-    if (!exists) throw bridgeErrors.referenceNotFound(doesNotExist(def.field.collection));
-  }
-  const label = getString(values, 'nameLabelOverride');
-  if (label && !fitsNameLabel(label)) throw bridgeErrors.parameterError('nameLabelOverride', 'valueTooLong');
-}
-
-/** Reads what a dial-out needs: layered profile, overrides, routes. */
-export async function dialOutRequest(ctx: BridgeContext, directory: CallDirectory, call: LiveCall, values: ParamValues): Promise<DialOutRequest> {
-  const remoteParty = getString(values, 'remoteParty') ?? '';
-  const coSpace = call.coSpace === null ? null : ((await directory.coSpace(call.coSpace)) ?? null);
-  const profile = await directory.legProfile(coSpace, [getString(values, 'callLegProfile') ?? null]);
-  return {
-    remoteParty,
-    profile,
-    overrides: overridesFrom(values).set,
-    ownerId: getString(values, 'ownerId') ?? null,
-    chosenLayout: getString(values, 'chosenLayout') ?? null,
-    nameLabelOverride: getString(values, 'nameLabelOverride') ?? null,
-    importance: getInteger(values, 'importance') ?? null,
-    dtmfSequence: getString(values, 'dtmfSequence') ?? null,
-    deactivated: getBoolean(values, 'deactivated') ?? false,
-    routes: await directory.routes(remoteParty, call.tenant),
-    confirmation: getBoolean(values, 'confirmation') ?? null,
-    bandwidth: getInteger(values, 'bandwidth') ?? null,
-  };
-}
-
-/** Live changes from validated PUT parameters. */
-export async function legChanges(ctx: BridgeContext, directory: CallDirectory, leg: LiveLeg, values: ParamValues): Promise<LegChanges> {
-  const { set, unset } = overridesFrom(values);
-  let profile;
-  const profileId = values.get('callLegProfile');
-  if (profileId !== undefined) {
-    const call = leg.callId === null ? undefined : ctx.engine.call(leg.callId);
-    const coSpace = call?.coSpace ? ((await directory.coSpace(call.coSpace)) ?? null) : null;
-    profile = await directory.legProfile(coSpace, [profileId === null ? null : String(profileId)]);
-  }
-  const text = (name: string): string | null | undefined => getString(values, name);
-  return {
-    ...(text('ownerId') !== undefined ? { ownerId: text('ownerId') ?? null } : {}),
-    ...(text('chosenLayout') !== undefined ? { chosenLayout: text('chosenLayout') ?? null } : {}),
-    ...(text('nameLabelOverride') !== undefined ? { nameLabelOverride: text('nameLabelOverride') ?? null } : {}),
-    ...(text('dtmfSequence') !== undefined ? { dtmfSequence: text('dtmfSequence') ?? null } : {}),
-    ...(values.has('importance') ? { importance: getInteger(values, 'importance') ?? null } : {}),
-    ...(values.has('deactivated') ? { deactivated: getBoolean(values, 'deactivated') ?? false } : {}),
-    ...(profile ? { profile } : {}),
-    setOverrides: set,
-    unsetOverrides: unset,
-  };
-}
-
-export function legOrThrow(ctx: BridgeContext, id: string): LiveLeg {
-  const leg = ctx.engine.leg(id);
-  if (!leg) throw bridgeErrors.notFound('callLegDoesNotExist');
-  return leg;
 }
 
 const ALARM_FILTER = /^(all|(packetLoss|excessiveJitter|highRoundTripTime)(\|(packetLoss|excessiveJitter|highRoundTripTime))*)$/i;
@@ -225,43 +156,30 @@ export function legDetailXml(ctx: BridgeContext, leg: LiveLeg): string {
 }
 
 export function registerCallLegs(app: FastifyInstance, ctx: BridgeContext): void {
-  const directory = new CallDirectory(ctx.storage, ctx.node.id);
-
   route(app, '/callLegs', {
     GET: ({ query }) => Promise.resolve(xml(legListXml(ctx.engine.legs(), query))),
   });
 
   route(app, '/calls/:id/callLegs', {
     GET: ({ params, query }) => {
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
+      const call = ctx.calls.callOrThrow(params['id'] ?? '');
       const legs = ctx.engine.legs().filter((l) => l.callId === call.id);
       return Promise.resolve(xml(legListXml(legs, query)));
     },
     POST: async ({ params, body }) => {
-      const values = readParams(body, callLegParams, 'create', { required: ['remoteParty'] });
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
-      await checkReferences(ctx, values, callLegParams);
-      const request = await dialOutRequest(ctx, directory, call, values);
-      const leg = ctx.engine.dialOut(call.id, request);
-      if (!leg) throw bridgeErrors.notFound('callDoesNotExist');
+      const leg = await ctx.calls.dialOut(params['id'] ?? '', readParams(body, callLegParams, 'create', { required: ['remoteParty'] }));
       return created(`/api/v1/callLegs/${leg.id}`);
     },
   });
 
   route(app, '/callLegs/:id', {
-    GET: ({ params }) => Promise.resolve(xml(legDetailXml(ctx, legOrThrow(ctx, params['id'] ?? '')))),
+    GET: ({ params }) => Promise.resolve(xml(legDetailXml(ctx, ctx.calls.legOrThrow(params['id'] ?? '')))),
     PUT: async ({ params, body }) => {
-      const values = readParams(body, callLegParams, 'modify');
-      const leg = legOrThrow(ctx, params['id'] ?? '');
-      await checkReferences(ctx, values, callLegParams);
-      const changes = await legChanges(ctx, directory, leg, values);
-      if (!ctx.engine.modifyLeg(leg.id, changes)) throw bridgeErrors.notFound('callLegDoesNotExist');
+      await ctx.calls.modifyLeg(params['id'] ?? '', readParams(body, callLegParams, 'modify'));
       return ok;
     },
     DELETE: ({ params }) => {
-      if (!ctx.engine.hangUp(params['id'] ?? '', { reason: 'apiInitiatedTeardown', remoteTeardown: false })) {
-        throw bridgeErrors.notFound('callLegDoesNotExist');
-      }
+      ctx.calls.hangUpLeg(params['id'] ?? '');
       return Promise.resolve(ok);
     },
   });

@@ -4,12 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { BridgeContext } from '../../context.ts';
-import { applyCallParams, callParams, DEFAULT_CALL_SETTINGS } from '../../domain/call.ts';
-import { CallDirectory } from '../../engine/directory.ts';
+import { callParams } from '../../domain/call.ts';
 import { seconds } from '../../engine/records.ts';
 import type { LiveCall } from '../../engine/types.ts';
-import { bridgeErrors } from '../../errors.ts';
-import { getString, readParams } from '../../params.ts';
+import { readParams } from '../../params.ts';
 import { LIVE_PAGE_CAP, readPage } from '../paging.ts';
 import type { FormFields } from '../form.ts';
 import { created, ok, route, xml } from '../routes.ts';
@@ -27,12 +25,6 @@ export function matchesFilter(filter: string | undefined, ...values: ReadonlyArr
   if (filter === undefined || filter === '') return true;
   const needle = filter.toLowerCase();
   return values.some((v) => v?.toLowerCase().includes(needle) === true);
-}
-
-export function liveCallOrThrow(ctx: BridgeContext, id: string): LiveCall {
-  const call = ctx.engine.call(id);
-  if (!call) throw bridgeErrors.notFound('callDoesNotExist');
-  return call;
 }
 
 function callDetailXml(ctx: BridgeContext, call: LiveCall): string {
@@ -73,8 +65,6 @@ function callDetailXml(ctx: BridgeContext, call: LiveCall): string {
 }
 
 export function registerCalls(app: FastifyInstance, ctx: BridgeContext): void {
-  const directory = new CallDirectory(ctx.storage, ctx.node.id);
-
   route(app, '/calls', {
     GET: ({ query }) => {
       const coSpace = nonEmpty(query.get('coSpaceFilter'));
@@ -98,33 +88,19 @@ export function registerCalls(app: FastifyInstance, ctx: BridgeContext): void {
       return Promise.resolve(xml(xmlList('calls', total, elements)));
     },
     POST: async ({ body }) => {
-      const values = readParams(body, callParams, 'create');
-      const coSpaceId = getString(values, 'coSpace');
-      const name = getString(values, 'name');
-      if (!coSpaceId && !name) throw bridgeErrors.parameterError('coSpace', 'missingParameter');
-      const settings = applyCallParams(DEFAULT_CALL_SETTINGS, values);
-      let coSpace = null;
-      if (coSpaceId) {
-        coSpace = (await directory.coSpace(coSpaceId)) ?? null;
-        if (!coSpace) throw bridgeErrors.referenceNotFound('coSpaceDoesNotExist');
-      }
-      const newCall = await directory.newCall(coSpace, name ?? coSpace?.name ?? coSpace?.uri ?? '', settings, getString(values, 'callCorrelator') ?? undefined);
-      const { call, existed } = ctx.engine.createCall(newCall);
-      if (existed) ctx.engine.modifyCall(call.id, applyCallParams(call.settings, values));
+      const call = await ctx.calls.startCall(readParams(body, callParams, 'create'));
       return created(`/api/v1/calls/${call.id}`);
     },
   });
 
   route(app, '/calls/:id', {
-    GET: ({ params }) => Promise.resolve(xml(callDetailXml(ctx, liveCallOrThrow(ctx, params['id'] ?? '')))),
+    GET: ({ params }) => Promise.resolve(xml(callDetailXml(ctx, ctx.calls.callOrThrow(params['id'] ?? '')))),
     PUT: ({ params, body }) => {
-      const values = readParams(body, callParams, 'modify');
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
-      ctx.engine.modifyCall(call.id, applyCallParams(call.settings, values));
+      ctx.calls.modifyCall(params['id'] ?? '', readParams(body, callParams, 'modify'));
       return Promise.resolve(ok);
     },
     DELETE: ({ params }) => {
-      if (!ctx.engine.endCall(params['id'] ?? '')) throw bridgeErrors.notFound('callDoesNotExist');
+      ctx.calls.endCall(params['id'] ?? '');
       return Promise.resolve(ok);
     },
   });

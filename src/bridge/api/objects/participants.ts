@@ -7,23 +7,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { BridgeContext } from '../../context.ts';
-import { allParticipantsParams, overridesFrom, participantCreateParams, participantModifyParams } from '../../domain/callLeg.ts';
-import { CallDirectory } from '../../engine/directory.ts';
+import { allParticipantsParams, participantCreateParams, participantModifyParams } from '../../domain/callLeg.ts';
 import type { LiveLeg } from '../../engine/types.ts';
 import { bridgeErrors } from '../../errors.ts';
-import { getInteger, getString, readParams } from '../../params.ts';
+import { readParams } from '../../params.ts';
 import type { FormFields } from '../form.ts';
 import { created, ok, route, xml } from '../routes.ts';
 import { xmlDocument, xmlList, type XmlElement } from '../xml.ts';
-import { checkReferences, dialOutRequest, legChanges, legListXml, legName } from './callLegs.ts';
-import { liveCallOrThrow, matchesFilter, pageOf } from './calls.ts';
+import { legListXml, legName } from './callLegs.ts';
+import { matchesFilter, pageOf } from './calls.ts';
 import { nonEmpty } from './coSpaces.ts';
-
-function participantOrThrow(ctx: BridgeContext, id: string): LiveLeg {
-  const leg = ctx.engine.legOfParticipant(id);
-  if (!leg) throw bridgeErrors.notFound('participantDoesNotExist');
-  return leg;
-}
 
 function participantListXml(ctx: BridgeContext, legs: readonly LiveLeg[], query: FormFields): string {
   const filter = query.get('filter');
@@ -79,28 +72,18 @@ function participantDetailXml(leg: LiveLeg): string {
 }
 
 export function registerParticipants(app: FastifyInstance, ctx: BridgeContext): void {
-  const directory = new CallDirectory(ctx.storage, ctx.node.id);
-
   route(app, '/participants', {
     GET: ({ query }) => Promise.resolve(xml(participantListXml(ctx, ctx.engine.legs(), query))),
   });
 
   route(app, '/calls/:id/participants', {
     GET: ({ params, query }) => {
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
+      const call = ctx.calls.callOrThrow(params['id'] ?? '');
       return Promise.resolve(xml(participantListXml(ctx, ctx.engine.legs().filter((l) => l.callId === call.id), query)));
     },
     POST: async ({ params, body }) => {
       const values = readParams(body, participantCreateParams, 'create', { required: ['remoteParty'] });
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
-      await checkReferences(ctx, values, participantCreateParams);
-      const callBridge = getString(values, 'callBridge');
-      // Only this call bridge can place the participant (calls are per node; no distributed calls).
-      if (callBridge && callBridge !== ctx.node.id) throw bridgeErrors.refused('callBridgeUnavailable');
-      if (values.get('callBridgeGroup')) throw bridgeErrors.refused('callBridgeGroupUnavailable');
-      const request = await dialOutRequest(ctx, directory, call, values);
-      const leg = ctx.engine.dialOut(call.id, request);
-      if (!leg) throw bridgeErrors.notFound('callDoesNotExist');
+      const leg = await ctx.calls.addParticipant(params['id'] ?? '', values);
       return created(`/api/v1/participants/${leg.participantId}`);
     },
   });
@@ -108,45 +91,26 @@ export function registerParticipants(app: FastifyInstance, ctx: BridgeContext): 
   route(app, '/calls/:id/participants/*', {
     PUT: ({ params, body }) => {
       if (params['*'] !== '*') throw bridgeErrors.unrecognizedObject();
-      const values = readParams(body, allParticipantsParams, 'modify');
-      const call = liveCallOrThrow(ctx, params['id'] ?? '');
-      const ids = (getString(values, 'filterIds') ?? '').split(',').filter((s) => s !== '').map((s) => s.toLowerCase());
-      const selected = getString(values, 'mode') === 'selected';
-      const { set, unset } = overridesFrom(values);
-      const importance = getInteger(values, 'importance');
-      for (const leg of ctx.engine.legs()) {
-        if (leg.callId !== call.id) continue;
-        if (selected !== ids.includes(leg.participantId)) continue;
-        ctx.engine.modifyLeg(leg.id, {
-          setOverrides: set,
-          unsetOverrides: unset,
-          ...(importance === undefined ? {} : { importance }),
-        });
-      }
+      ctx.calls.modifyParticipantsOfCall(params['id'] ?? '', readParams(body, allParticipantsParams, 'modify'));
       return Promise.resolve(ok);
     },
   });
 
   route(app, '/participants/:id', {
-    GET: ({ params }) => Promise.resolve(xml(participantDetailXml(participantOrThrow(ctx, params['id'] ?? '')))),
+    GET: ({ params }) => Promise.resolve(xml(participantDetailXml(ctx.calls.participantOrThrow(params['id'] ?? '')))),
     PUT: async ({ params, body }) => {
-      const values = readParams(body, participantModifyParams, 'modify');
-      const leg = participantOrThrow(ctx, params['id'] ?? '');
-      await checkReferences(ctx, values, participantModifyParams);
-      const changes = await legChanges(ctx, directory, leg, values);
-      if (!ctx.engine.modifyLeg(leg.id, changes)) throw bridgeErrors.notFound('participantDoesNotExist');
+      await ctx.calls.modifyParticipant(params['id'] ?? '', readParams(body, participantModifyParams, 'modify'));
       return ok;
     },
     DELETE: ({ params }) => {
-      const leg = participantOrThrow(ctx, params['id'] ?? '');
-      ctx.engine.hangUp(leg.id, { reason: 'apiInitiatedTeardown', remoteTeardown: false });
+      ctx.calls.removeParticipant(params['id'] ?? '');
       return Promise.resolve(ok);
     },
   });
 
   route(app, '/participants/:id/callLegs', {
     GET: ({ params, query }) => {
-      const leg = participantOrThrow(ctx, params['id'] ?? '');
+      const leg = ctx.calls.participantOrThrow(params['id'] ?? '');
       return Promise.resolve(xml(legListXml([leg], query)));
     },
   });

@@ -1,7 +1,8 @@
 /**
  * What the engine needs to know from configuration, read from storage before a transition: the
  * profiles and limits of a call, a leg's layered call leg profile, outbound dial plan routes, and
- * where an incoming call lands. The engine itself never touches storage.
+ * where an incoming call lands. `CallService` reads it before calling the engine; the engine itself
+ * never touches storage.
  */
 import type { CoSpace } from '../domain/coSpace.ts';
 import { layerConfiguration, profileFields } from '../domain/callLeg.ts';
@@ -9,8 +10,8 @@ import type { CallSettings } from '../domain/call.ts';
 import type { ParamValue } from '../params.ts';
 import type { StoredFields } from '../storage/configObjectStore.ts';
 import type { BridgeStorage } from '../storage/index.ts';
-import { routesFor, toOutboundRule, type OutboundRule } from './dialPlan.ts';
-import type { DialInDestination, NewCall } from './callEngine.ts';
+import { routesFor, toOutboundRule, type OutboundRule } from '../engine/dialPlan.ts';
+import type { DialInDestination, NewCall } from '../engine/callEngine.ts';
 
 function numberOrNull(fields: StoredFields | undefined, name: string): number | null {
   const v = fields?.[name];
