@@ -17,14 +17,8 @@ export interface QuarantineInput {
 }
 
 /** A quarantined post without its body (lists). */
-export interface QuarantineSummary {
+export interface QuarantineSummary extends Omit<QuarantineInput, 'body'> {
   readonly id: number;
-  readonly receivedMs: number;
-  readonly code: string;
-  readonly reason: string;
-  readonly session: string | null;
-  readonly source: string | null;
-  readonly remoteAddress: string | null;
   readonly size: number;
 }
 
