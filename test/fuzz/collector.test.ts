@@ -334,9 +334,10 @@ forEachDialect('fuzz: collector CDR posts', (dialect) => {
 
   test('regression #13.1: a raw NUL byte (and &#0;) in a value is stored, escaped, with the exact bytes kept', async () => {
     for (const name of ['issue 13.1 NUL byte', 'issue 13.1 &#0;']) {
-      const body = Buffer.from(BASES[name] ?? '', 'latin1');
+      // A session of its own: the fuzzing above may have stored records under the base post's session.
+      const session = name.endsWith('byte') ? 'regression-13-1-byte' : 'regression-13-1-entity';
+      const body = Buffer.from((BASES[name] ?? '').replace(/session="[^"]*"/, `session="${session}"`), 'latin1');
       await check(body, '/cdr', name);
-      const session = name.endsWith('byte') ? 's' : 's0';
       const stored = (await c.get(`/records?session=${session}`)) as { records: RecordView[] };
       assert.equal(stored.records.length, 1, `${name}: the record is stored`);
     }
