@@ -8,6 +8,7 @@
  * - Unknown paths carry both spellings, `<unrecognisedObject/>` (what clients in the wild match) and
  *   `<unrecognizedObject/>` (what Cisco's document prints), so either check succeeds.
  */
+import { ServiceError } from '../shared/http/errors.ts';
 
 export type ParameterErrorKind =
   | 'invalidValue'
@@ -17,8 +18,11 @@ export type ParameterErrorKind =
   | 'readOnlyParameter'
   | 'duplicateParameter';
 
-export class BridgeError extends Error {
-  readonly status: number;
+/**
+ * A CMS API failure: `code` is the reasons joined by commas, `field` the parameter at fault. The wire
+ * format is the `<failureDetails>` document (`api/failureDetails.ts`).
+ */
+export class BridgeError extends ServiceError {
   readonly reasons: readonly string[];
   readonly parameter: { readonly name: string; readonly error: ParameterErrorKind } | undefined;
 
@@ -27,9 +31,11 @@ export class BridgeError extends Error {
     reasons: readonly string[],
     parameter?: { name: string; error: ParameterErrorKind },
   ) {
-    super(parameter ? `${reasons.join(',')}: ${parameter.name} ${parameter.error}` : reasons.join(','));
+    super(status, reasons.join(','), parameter ? `${reasons.join(',')}: ${parameter.name} ${parameter.error}` : reasons.join(','), {
+      field: parameter?.name,
+      details: parameter,
+    });
     this.name = 'BridgeError';
-    this.status = status;
     this.reasons = reasons;
     this.parameter = parameter;
   }
@@ -53,4 +59,23 @@ export const bridgeErrors = {
   refused: (reason: string) => new BridgeError(400, [reason]),
   methodNotAllowed: () => new BridgeError(405, ['invalidOperation']),
   databaseNotReady: () => new BridgeError(503, ['databaseNotReady']),
+} as const;
+
+/**
+ * The simulator's failures (`/sim/v1`, not a CMS API): written as `{"error": message}` with the
+ * status.
+ */
+export type SimErrorCode = 'invalidRequest' | 'notFound' | 'unauthorized' | 'internal';
+
+export class SimError extends ServiceError<SimErrorCode> {
+  constructor(status: number, code: SimErrorCode, message: string) {
+    super(status, code, message);
+    this.name = 'SimError';
+  }
+}
+
+export const simErrors = {
+  invalidRequest: (message: string) => new SimError(400, 'invalidRequest', message),
+  notFound: (what: string) => new SimError(404, 'notFound', `no such ${what}`),
+  internal: () => new SimError(500, 'internal', 'internal error'),
 } as const;

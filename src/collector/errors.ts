@@ -9,6 +9,7 @@
  * `unauthorized`, `methodNotAllowed`, `bodyTooLarge`, and the transient `busy` and
  * `storageUnavailable` (503 with Retry-After: send again).
  */
+import { errorEnvelope, ServiceError, type ErrorEnvelope } from '../shared/http/errors.ts';
 
 export type CollectorErrorCode =
   | 'malformedXml'
@@ -29,21 +30,14 @@ export type CollectorErrorCode =
   | 'storageUnavailable'
   | 'internal';
 
-export class CollectorError extends Error {
-  readonly status: number;
-  readonly code: CollectorErrorCode;
-  readonly details: unknown;
-
+export class CollectorError extends ServiceError<CollectorErrorCode> {
   constructor(status: number, code: CollectorErrorCode, message: string, details?: unknown) {
-    super(message);
+    super(status, code, message, { details });
     this.name = 'CollectorError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
   }
 
-  toJSON(): { error: { code: CollectorErrorCode; message: string; details?: unknown } } {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  toJSON(): ErrorEnvelope<CollectorErrorCode> {
+    return errorEnvelope(this);
   }
 }
 

@@ -2,8 +2,9 @@
  * A running CDR collector: storage opened and migrated, the receiver (POST anywhere outside
  * /api/v1) and the query API served over HTTP and/or HTTPS, retention on a schedule.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { createErrorHandler } from '../shared/http/errorHandler.ts';
 import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
@@ -87,19 +88,20 @@ function createApp(
   app.removeAllContentTypeParsers();
   // CDR posts are read as bytes (`ingest/text.ts` decodes them); the query API reads no bodies.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.setErrorHandler((error: FastifyError | CollectorError, _request, reply) => {
-    let failure: CollectorError;
-    if (error instanceof CollectorError) failure = error;
-    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      failure = collectorErrors.badRequest(error.statusCode, error.message);
-      // A body past the limit is not read further.
-      if (error.statusCode === 413) void reply.header('connection', 'close');
-    } else {
-      logger.error({ err: error }, 'collector request failed');
-      failure = collectorErrors.internal();
-    }
-    void reply.code(failure.status).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));
-  });
+  app.setErrorHandler(
+    createErrorHandler({
+      logger,
+      logMessage: 'collector request failed',
+      owns: (error): error is CollectorError => error instanceof CollectorError,
+      fromFramework: (failure, reply) => {
+        // A body past the limit is not read further.
+        if (failure.kind === 'bodyTooLarge') void reply.header('connection', 'close');
+        return collectorErrors.badRequest(failure.status, failure.message);
+      },
+      internal: collectorErrors.internal,
+      send: (failure, _request, reply) => reply.code(failure.status).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON())),
+    }),
+  );
   app.setNotFoundHandler((request, reply) => {
     const failure = collectorErrors.notFound(`${request.method} ${request.url.split('?')[0] ?? ''}`);
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(failure.toJSON()));

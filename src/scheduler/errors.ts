@@ -3,6 +3,7 @@
  * stable machine-readable `code`, plus `CmsError` for failures talking to a managed bridge. Services
  * throw these; one error handler in `api/` writes them as `{ error: { code, message, details } }`.
  */
+import { errorEnvelope, ServiceError, type ErrorEnvelope } from '../shared/http/errors.ts';
 
 export type SchedulerErrorCode =
   | 'badRequest'
@@ -19,21 +20,14 @@ export type SchedulerErrorCode =
   | 'provisioningFailed'
   | 'internal';
 
-export class SchedulerError extends Error {
-  readonly status: number;
-  readonly code: SchedulerErrorCode;
-  readonly details: unknown;
-
+export class SchedulerError extends ServiceError<SchedulerErrorCode> {
   constructor(status: number, code: SchedulerErrorCode, message: string, details?: unknown) {
-    super(message);
+    super(status, code, message, { details });
     this.name = 'SchedulerError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
   }
 
-  toJSON(): { error: { code: SchedulerErrorCode; message: string; details?: unknown } } {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  toJSON(): ErrorEnvelope<SchedulerErrorCode> {
+    return errorEnvelope(this);
   }
 }
 
@@ -98,6 +92,7 @@ export const schedulerErrors = {
       ...(error.parameter ? { parameter: error.parameter } : {}),
     }),
   provisioningFailed: (message: string) => new SchedulerError(502, 'provisioningFailed', message),
+  internal: () => new SchedulerError(500, 'internal', 'internal error'),
 } as const;
 
 /** Maps a CMS failure met while serving an API request to the scheduler's catalogue. */

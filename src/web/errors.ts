@@ -2,15 +2,12 @@
  * The web UI's error catalogue. Handlers throw these; the plugin's one error handler renders them as
  * an HTML page (or an htmx fragment) with the status.
  */
-export class WebError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The form field at fault, when there is one. */
-    readonly field?: string,
-  ) {
-    super(message);
+import { ServiceError } from '../shared/http/errors.ts';
+
+/** A web UI failure; `field` names the form field at fault, when there is one. */
+export class WebError extends ServiceError {
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(status, code, message, { field });
     this.name = 'WebError';
   }
 }

@@ -8,8 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { createErrorHandler } from '../shared/http/errorHandler.ts';
 import type { Logger } from '../shared/logger.ts';
 import { Accounts } from './auth/accounts.ts';
 import { can, type Permission } from './auth/roles.ts';
@@ -128,24 +129,26 @@ export const webUi: FastifyPluginAsync<WebUiOptions> = async (app: FastifyInstan
     if (!can(session.user.role, permission)) throw webErrors.forbidden();
   });
 
-  app.setErrorHandler((error: FastifyError | WebError, request, reply) => {
-    let failure: WebError;
-    if (error instanceof WebError) failure = error;
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') failure = webErrors.tooLarge();
-    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) failure = new WebError(error.statusCode, 'badRequest', 'The request could not be understood.');
-    else {
-      options.logger.error({ err: error, method: request.method, path: request.url.split('?')[0] }, 'web UI failure');
-      failure = new WebError(500, 'internal', 'Something went wrong on our side. It has been logged.');
-    }
-    if (failure.status >= 500) reply.header('retry-after', '5');
-    if (kit.isHtmx(request)) return kit.fragment(reply, html`<p class="error" role="alert">${failure.message}</p>`, failure.status);
-    return kit.page(request, reply, {
-      title: failure.status === 404 ? 'Not found' : failure.status === 403 ? 'Not allowed' : 'Something is wrong',
-      status: failure.status,
-      error: failure.message,
-      body: html`<p><a href="/">Back to the start page</a></p>`,
-    });
-  });
+  app.setErrorHandler(
+    createErrorHandler({
+      logger: options.logger,
+      logMessage: 'web UI failure',
+      owns: (error): error is WebError => error instanceof WebError,
+      fromFramework: (failure) =>
+        failure.kind === 'bodyTooLarge' ? webErrors.tooLarge() : new WebError(failure.status, 'badRequest', 'The request could not be understood.'),
+      internal: () => new WebError(500, 'internal', 'Something went wrong on our side. It has been logged.'),
+      send: (failure, request, reply) => {
+        if (failure.status >= 500) reply.header('retry-after', '5');
+        if (kit.isHtmx(request)) return kit.fragment(reply, html`<p class="error" role="alert">${failure.message}</p>`, failure.status);
+        return kit.page(request, reply, {
+          title: failure.status === 404 ? 'Not found' : failure.status === 403 ? 'Not allowed' : 'Something is wrong',
+          status: failure.status,
+          error: failure.message,
+          body: html`<p><a href="/">Back to the start page</a></p>`,
+        });
+      },
+    }),
+  );
 
   app.setNotFoundHandler((request, reply) =>
     kit.page(request, reply, { title: 'Not found', status: 404, error: 'No such page.', body: html`<p><a href="/">Back to the start page</a></p>` }),

@@ -3,8 +3,9 @@
  * whatever the Content-Type, case-insensitive paths, `<failureDetails>` for every failure, and an API
  * trace line per request with passcodes and secrets masked (in the fields and in the query string).
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { checkBasicAuth, type BasicCredentials } from '../../shared/http/basicAuth.ts';
+import { createErrorHandler } from '../../shared/http/errorHandler.ts';
 import { maskFields, maskUri } from '../../shared/logger.ts';
 import type { BridgeContext } from '../context.ts';
 import { BridgeError, bridgeErrors } from '../errors.ts';
@@ -26,10 +27,7 @@ import { registerSystemStatus } from './objects/system.ts';
 import { registerSystemConfig } from './objects/systemConfig.ts';
 import { registerUsers } from './objects/users.ts';
 
-export interface ApiCredentials {
-  readonly user: string;
-  readonly password: string;
-}
+export type ApiCredentials = BasicCredentials;
 
 export interface BridgeApiOptions {
   readonly ctx: BridgeContext;
@@ -56,23 +54,6 @@ export const API_MODULES: ReadonlyArray<(app: FastifyInstance, ctx: BridgeContex
   registerParticipants,
   registerCoSpaceBulk,
 ];
-
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-export function checkBasicAuth(header: string | undefined, credentials: ApiCredentials): boolean {
-  if (header === undefined || !/^basic /i.test(header)) return false;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return false;
-  // Evaluate both comparisons so timing does not reveal which part was wrong.
-  const userOk = safeEqual(decoded.slice(0, colon), credentials.user);
-  const passwordOk = safeEqual(decoded.slice(colon + 1), credentials.password);
-  return userOk && passwordOk;
-}
 
 function sendFailure(reply: FastifyReply, error: BridgeError): FastifyReply {
   return reply.code(error.status).header('content-type', 'text/xml').send(failureDetailsXml(error));
@@ -122,17 +103,19 @@ export const bridgeApi: FastifyPluginAsync<BridgeApiOptions> = (app, options) =>
     });
   }
 
-  app.setErrorHandler((error: FastifyError | BridgeError, request, reply) => {
-    if (error instanceof BridgeError) return sendFailure(reply, error);
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendFailure(reply, new BridgeError(413, ['parameterError'], { name: 'body', error: 'valueTooLong' }));
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendFailure(reply, bridgeErrors.parameterError('request', 'invalidValue'));
-    }
-    ctx.logger.error({ err: error, method: request.method, path: maskUri(request.url) }, 'unexpected API failure');
-    return sendFailure(reply, new BridgeError(500, ['databaseNotReady']));
-  });
+  app.setErrorHandler(
+    createErrorHandler({
+      logger: ctx.logger,
+      logMessage: 'unexpected API failure',
+      owns: (error): error is BridgeError => error instanceof BridgeError,
+      fromFramework: (failure) =>
+        failure.kind === 'bodyTooLarge'
+          ? new BridgeError(413, ['parameterError'], { name: 'body', error: 'valueTooLong' })
+          : bridgeErrors.parameterError('request', 'invalidValue'),
+      internal: () => new BridgeError(500, ['databaseNotReady']),
+      send: (error, _request, reply) => sendFailure(reply, error),
+    }),
+  );
 
   app.setNotFoundHandler((_request, reply) => sendFailure(reply, bridgeErrors.unrecognizedObject()));
 

@@ -9,9 +9,11 @@
  *   POST /sim/v1/calls/:id/deactivate     the call is deactivated: its legs leave (callDeactivated), it ends
  *   GET|PUT|POST|DELETE /sim/v1/endpoints dial-out behaviours by URI pattern (list, replace, append, clear)
  */
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { checkBasicAuth } from '../api/plugin.ts';
+import { checkBasicAuth } from '../../shared/http/basicAuth.ts';
+import { createErrorHandler } from '../../shared/http/errorHandler.ts';
+import { SimError, simErrors } from '../errors.ts';
 import type { BridgeContext } from '../context.ts';
 import { CALL_ID } from '../domain/coSpace.ts';
 import { endpointBehaviourSchema, mediaReportSchema } from '../engine/endpoints.ts';
@@ -43,18 +45,9 @@ export const dialInSchema = z
   .strict()
   .refine((d) => (d.uri === undefined) !== (d.callId === undefined), { message: 'give exactly one of uri and callId' });
 
-class SimError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
-  if (!result.success) throw new SimError(400, z.prettifyError(result.error));
+  if (!result.success) throw simErrors.invalidRequest(z.prettifyError(result.error));
   return result.data;
 }
 
@@ -68,12 +61,16 @@ export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
     }
   });
 
-  app.setErrorHandler((error: FastifyError | SimError, _request, reply) => {
-    if (error instanceof SimError) return reply.code(error.status).send({ error: error.message });
-    if (typeof error.statusCode === 'number' && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
-    ctx.logger.error({ err: error }, 'simulator request failed');
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  app.setErrorHandler(
+    createErrorHandler({
+      logger: ctx.logger,
+      logMessage: 'simulator request failed',
+      owns: (error): error is SimError => error instanceof SimError,
+      fromFramework: (failure) => new SimError(failure.status, 'invalidRequest', failure.message),
+      internal: simErrors.internal,
+      send: (error, _request, reply) => reply.code(error.status).send({ error: error.message }),
+    }),
+  );
 
   app.post('/dialIns', async (request) => {
     const input = parse(dialInSchema, request.body);
@@ -98,18 +95,18 @@ export const simApi: FastifyPluginAsync<SimApiOptions> = (app, options) => {
   });
 
   app.post<{ Params: { id: string } }>('/callLegs/:id/hangUp', (request) => {
-    if (!calls.remoteHangUp(request.params.id.toLowerCase())) throw new SimError(404, 'no such call leg');
+    if (!calls.remoteHangUp(request.params.id.toLowerCase())) throw simErrors.notFound('call leg');
     return Promise.resolve({});
   });
 
   app.put<{ Params: { id: string } }>('/callLegs/:id/media', (request) => {
     const report = parse(mediaReportSchema, request.body);
-    if (!calls.setMedia(request.params.id.toLowerCase(), report)) throw new SimError(404, 'no such call leg');
+    if (!calls.setMedia(request.params.id.toLowerCase(), report)) throw simErrors.notFound('call leg');
     return Promise.resolve({});
   });
 
   app.post<{ Params: { id: string } }>('/calls/:id/deactivate', (request) => {
-    if (!calls.deactivateCall(request.params.id.toLowerCase())) throw new SimError(404, 'no such call');
+    if (!calls.deactivateCall(request.params.id.toLowerCase())) throw simErrors.notFound('call');
     return Promise.resolve({});
   });
 

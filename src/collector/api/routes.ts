@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/clock.ts';
+import { checkBasicAuth, type BasicCredentials } from '../../shared/http/basicAuth.ts';
 import { collectorErrors } from '../errors.ts';
-import { basicCredentials } from '../ingest/receive.ts';
 import {
   concurrencyReport,
   disconnectReasonsReport,
@@ -40,7 +40,6 @@ import {
   presentRecord,
   presentSession,
 } from './present.ts';
-import { timingSafeEqual } from 'node:crypto';
 
 /**
  * The largest request body a query API route reads (bytes). Every route is a GET, whose body is
@@ -48,21 +47,12 @@ import { timingSafeEqual } from 'node:crypto';
  */
 export const API_BODY_LIMIT = 16 * 1024;
 
-export interface ApiCredentials {
-  readonly user: string;
-  readonly password: string;
-}
+export type ApiCredentials = BasicCredentials;
 
 export interface QueryApiOptions {
   readonly storage: CollectorStorage;
   readonly clock: Clock;
   readonly credentials: ApiCredentials;
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 async function table(reply: FastifyReply, format: 'json' | 'csv', name: string, rows: Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<unknown> {
@@ -92,8 +82,7 @@ export function registerQueryApi(app: FastifyInstance, prefix: string, options: 
         route.bodyLimit = API_BODY_LIMIT;
       });
       api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        const given = basicCredentials(request.headers.authorization);
-        if (!given || !same(given.user, credentials.user) || !same(given.password, credentials.password)) {
+        if (!checkBasicAuth(request.headers.authorization, credentials)) {
           void reply.header('www-authenticate', 'Basic realm="switchboard collector"');
           throw collectorErrors.unauthorized();
         }

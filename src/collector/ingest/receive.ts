@@ -10,9 +10,9 @@
  * committed, or once it is quarantined when the collector cannot use it (`pipeline.ts`); 503 only
  * when the database failed for a transient reason.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/clock.ts';
+import { credentialsMatch, parseBasicAuth, secretEquals } from '../../shared/http/basicAuth.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { collectorErrors, type CollectorError } from '../errors.ts';
 import type { BodyBudget, BodyShare } from './limits.ts';
@@ -43,32 +43,16 @@ export const RETRY_AFTER_STORAGE_SECONDS = 5;
 
 export const TOKEN_PARAM = 'token';
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Basic-auth credentials of a request, if any. */
-export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
-  if (header === undefined || !/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
 function authorised(auth: IngestAuth | undefined, request: FastifyRequest, query: URLSearchParams): boolean {
   const wantsBasic = auth?.user !== undefined && auth.password !== undefined;
   const wantsToken = auth?.token !== undefined;
   if (!wantsBasic && !wantsToken) return true;
   if (wantsBasic) {
-    const given = basicCredentials(request.headers.authorization);
-    if (given && same(given.user, auth.user ?? '') && same(given.password, auth.password ?? '')) return true;
+    if (credentialsMatch(parseBasicAuth(request.headers.authorization), { user: auth.user ?? '', password: auth.password ?? '' })) return true;
   }
   if (wantsToken) {
     const token = query.get(TOKEN_PARAM);
-    if (token !== null && same(token, auth.token ?? '')) return true;
+    if (token !== null && secretEquals(token, auth.token ?? '')) return true;
   }
   return false;
 }

@@ -2,9 +2,10 @@
  * The scheduler's JSON API under /api/v1: HTTP Basic auth, zod-validated bodies, one error handler
  * that writes the catalogue's errors as `{ error: { code, message, details } }`.
  */
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { checkBasicAuth } from '../../bridge/api/plugin.ts';
+import { checkBasicAuth } from '../../shared/http/basicAuth.ts';
+import { createErrorHandler } from '../../shared/http/errorHandler.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { BridgeManager } from '../bridges/manager.ts';
 import { SchedulerError, schedulerErrors } from '../errors.ts';
@@ -87,14 +88,17 @@ export const schedulerApi: FastifyPluginAsync<SchedulerApiOptions> = (app: Fasti
     }
   });
 
-  app.setErrorHandler((error: FastifyError | SchedulerError, request, reply) => {
-    if (error instanceof SchedulerError) return reply.code(error.status).send(error.toJSON());
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send(schedulerErrors.badRequest(error.message).toJSON());
-    }
-    options.logger.error({ err: error, method: request.method, path: request.url }, 'unexpected scheduler API failure');
-    return reply.code(500).send(new SchedulerError(500, 'internal', 'internal error').toJSON());
-  });
+  app.setErrorHandler(
+    createErrorHandler({
+      logger: options.logger,
+      logMessage: 'unexpected scheduler API failure',
+      owns: (error): error is SchedulerError => error instanceof SchedulerError,
+      // Fastify's status is kept (413, 415, 400), with the catalogue's `badRequest` code.
+      fromFramework: (failure) => new SchedulerError(failure.status, 'badRequest', failure.message),
+      internal: schedulerErrors.internal,
+      send: (error, _request, reply) => reply.code(error.status).send(error.toJSON()),
+    }),
+  );
   app.setNotFoundHandler((request, reply) => reply.code(404).send(schedulerErrors.notFound('path', request.url).toJSON()));
 
   app.get('/openapi.json', () => openApiDocument);

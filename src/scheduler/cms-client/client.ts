@@ -6,8 +6,8 @@
  * HTTP status and the `<failureDetails>` reason. Every exchange can be observed (the runner writes them
  * to a per-meeting audit log, passcodes masked).
  */
-import { Pool } from 'undici';
 import type { Clock } from '../../shared/clock.ts';
+import { HttpTransport, UpstreamError } from '../../shared/http/transport.ts';
 import { maskFields, maskUri, maskXml } from '../../shared/logger.ts';
 import { CmsError } from '../errors.ts';
 import { attrOf, boolOf, child, childrenNamed, failureOf, numberOf, parseCmsXml, textOf, type XmlNode } from './xml.ts';
@@ -129,6 +129,7 @@ export function normalizeAddress(address: string): string {
   return url.origin;
 }
 
+/** Codes of a failure to reach the bridge; any other failure is recorded with a `transport:` prefix. */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -144,16 +145,6 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 function encodeFields(fields: Fields): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) params.append(k, String(v));
@@ -166,9 +157,9 @@ function stringFields(fields: Fields): Record<string, string> {
 
 const MAX_RECORDED_BODY = 4000;
 
+/** One connection pool per endpoint, shared by the observed views of a client. */
 interface Transport {
-  readonly pool: Pool;
-  readonly auth: string;
+  readonly http: HttpTransport;
   closed: boolean;
 }
 
@@ -182,15 +173,16 @@ export class CmsClient {
     this.#options = options;
     const timeout = options.timeoutMs ?? 15_000;
     this.#transport = transport ?? {
-      pool: new Pool(this.endpoint.baseUrl, {
+      http: new HttpTransport({
+        baseUrl: this.endpoint.baseUrl,
+        credentials: { user: endpoint.username, password: endpoint.password },
+        allowSelfSigned: endpoint.allowSelfSigned,
         connections: options.connections ?? 16,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        connect: { rejectUnauthorized: !endpoint.allowSelfSigned, timeout },
+        keepAliveTimeoutMs: 30_000,
+        connectTimeoutMs: timeout,
+        headersTimeoutMs: timeout,
+        bodyTimeoutMs: timeout,
       }),
-      auth: `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`,
       closed: false,
     };
   }
@@ -203,7 +195,7 @@ export class CmsClient {
   async close(): Promise<void> {
     if (this.#transport.closed) return;
     this.#transport.closed = true;
-    await this.#transport.pool.close();
+    await this.#transport.http.close();
   }
 
   /** One API request with retries; non-2xx answers throw CmsError. `path` is relative to /api/v1. */
@@ -220,26 +212,24 @@ export class CmsClient {
       let location: string | undefined;
       let failure: string | undefined;
       try {
-        const res = await this.#transport.pool.request({
+        const res = await this.#transport.http.request({
           method,
           path: fullPath,
           headers: {
-            authorization: this.#transport.auth,
             accept: 'text/xml, application/xml',
             ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
           },
-          ...(body === undefined ? {} : { body }),
+          body,
         });
-        status = res.statusCode;
-        text = await res.body.text();
+        status = res.status;
+        text = res.body;
         const loc = res.headers['location'];
         location = Array.isArray(loc) ? loc[0] : loc;
       } catch (error) {
-        failure = error instanceof Error ? `${errorCode(error) ?? error.name}: ${error.message}` : String(error);
-        if (!TRANSIENT_CODES.has(errorCode(error) ?? '') && !this.#transport.closed) {
-          // Unknown transport failure: still treat as "no answer", but do not retry blindly forever.
-          failure = `transport: ${failure}`;
-        }
+        if (!(error instanceof UpstreamError)) throw error;
+        // No answer (refused, reset, timed out, TLS refused): retried below like a 503.
+        failure = `${error.code ?? error.causeName}: ${error.detail}`;
+        if (!TRANSIENT_CODES.has(error.code ?? '') && !this.#transport.closed) failure = `transport: ${failure}`;
       }
       await this.#observe({
         method,

@@ -5,7 +5,7 @@
  * receivers of a bridge.)
  */
 import { XMLParser } from 'fast-xml-parser';
-import { Agent, request } from 'undici';
+import { HttpTransport, UpstreamError } from '../../shared/http/transport.ts';
 import { webErrors } from '../errors.ts';
 
 export interface CmsApiEndpoint {
@@ -22,24 +22,28 @@ export type XmlNode = Record<string, unknown>;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
 
 export class CmsApi {
-  readonly #dispatcher: Agent;
+  readonly #http: HttpTransport;
 
   constructor(readonly endpoint: CmsApiEndpoint) {
-    this.#dispatcher = new Agent({ connect: { rejectUnauthorized: !endpoint.allowSelfSigned }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    this.#http = new HttpTransport({
+      baseUrl: endpoint.baseUrl,
+      credentials: { user: endpoint.user, password: endpoint.password },
+      allowSelfSigned: endpoint.allowSelfSigned,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 10_000,
+    });
   }
 
   async #exchange(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, fields?: Record<string, string>): Promise<{ status: number; body: string; location: string | undefined }> {
-    const auth = Buffer.from(`${this.endpoint.user}:${this.endpoint.password}`).toString('base64');
-    const headers: Record<string, string> = { authorization: `Basic ${auth}` };
     const body = fields === undefined ? undefined : new URLSearchParams(fields).toString();
-    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
     try {
-      const res = await request(`${this.endpoint.baseUrl}/api/v1${path}`, { method, headers, dispatcher: this.#dispatcher, ...(body === undefined ? {} : { body }) });
-      const text = await res.body.text();
+      const res = await this.#http.request({ method, path: `/api/v1${path}`, headers, body });
       const location = res.headers['location'];
-      return { status: res.statusCode, body: text, location: typeof location === 'string' ? location : undefined };
+      return { status: res.status, body: res.body, location: typeof location === 'string' ? location : undefined };
     } catch (error) {
-      throw webErrors.upstream('bridge', `no answer from ${this.endpoint.baseUrl} (${error instanceof Error ? error.message : String(error)})`);
+      if (error instanceof UpstreamError) throw webErrors.upstream('bridge', error.message);
+      throw error;
     }
   }
 
@@ -86,7 +90,7 @@ export class CmsApi {
   }
 
   close(): Promise<void> {
-    return this.#dispatcher.close();
+    return this.#http.close();
   }
 }
 

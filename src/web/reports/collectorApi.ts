@@ -2,7 +2,7 @@
  * The CDR collector's query and report API (`/api/v1`, HTTP Basic, JSON) as the Reports pages use it.
  * Over HTTP like any client, so the pages work against a collector in this process or elsewhere.
  */
-import { Agent, request } from 'undici';
+import { HttpTransport, UpstreamError } from '../../shared/http/transport.ts';
 import { webErrors } from '../errors.ts';
 
 export interface CollectorEndpoint {
@@ -16,10 +16,16 @@ export interface CollectorEndpoint {
 export type Row = Record<string, unknown>;
 
 export class CollectorApi {
-  readonly #dispatcher: Agent;
+  readonly #http: HttpTransport;
 
   constructor(readonly endpoint: CollectorEndpoint) {
-    this.#dispatcher = new Agent({ connect: { rejectUnauthorized: endpoint.allowSelfSigned !== true }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    this.#http = new HttpTransport({
+      baseUrl: endpoint.baseUrl,
+      credentials: { user: endpoint.user, password: endpoint.password },
+      allowSelfSigned: endpoint.allowSelfSigned,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
+    });
   }
 
   /** GET `/api/v1${path}` with query parameters (empty values left out) → the JSON document. */
@@ -27,15 +33,13 @@ export class CollectorApi {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, v);
     const qs = params.size > 0 ? `?${params.toString()}` : '';
-    const auth = Buffer.from(`${this.endpoint.user}:${this.endpoint.password}`).toString('base64');
     let status: number;
     let body: string;
     try {
-      const res = await request(`${this.endpoint.baseUrl}/api/v1${path}${qs}`, { headers: { authorization: `Basic ${auth}`, accept: 'application/json' }, dispatcher: this.#dispatcher });
-      status = res.statusCode;
-      body = await res.body.text();
+      ({ status, body } = await this.#http.request({ method: 'GET', path: `/api/v1${path}${qs}`, headers: { accept: 'application/json' } }));
     } catch (error) {
-      throw webErrors.upstream('collector', `no answer from ${this.endpoint.baseUrl} (${error instanceof Error ? error.message : String(error)})`);
+      if (error instanceof UpstreamError) throw webErrors.upstream('collector', error.message);
+      throw error;
     }
     let json: unknown;
     try {
@@ -53,7 +57,7 @@ export class CollectorApi {
   }
 
   close(): Promise<void> {
-    return this.#dispatcher.close();
+    return this.#http.close();
   }
 }
 
