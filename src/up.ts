@@ -13,7 +13,10 @@ import type { EndpointBehaviour } from './bridge/engine/endpoints.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import { startCollector, type RunningCollector } from './collector/server.ts';
 import { startScheduler, type RunningScheduler } from './scheduler/server.ts';
-import { request } from 'undici';
+import { defaultBridgeDatabase } from './bridge/config.ts';
+import { defaultCollectorDatabase } from './collector/config.ts';
+import { defaultSchedulerDatabase } from './scheduler/config.ts';
+import { HttpTransport, type TransportResponse } from './shared/http/transport.ts';
 import { schedulerBookingsBackend } from './web/bookings/backend.ts';
 import { bookingsPart } from './web/bookings/pages.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -87,18 +90,15 @@ export const CONFERENCE_ID_RANGE = { start: 7000, end: 7099 } as const;
 
 /** A JSON request to the scheduler's own API over HTTP (how `up` registers the bridge, like an operator would). */
 async function schedulerCall(baseUrl: string, auth: { user: string; password: string }, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<unknown> {
-  const res = await request(`${baseUrl}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    headersTimeout: 300_000,
-    bodyTimeout: 300_000,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`scheduler ${method} ${path} answered ${res.statusCode}: ${text}`);
+  const http = new HttpTransport({ baseUrl, credentials: auth, headersTimeoutMs: 300_000, bodyTimeoutMs: 300_000 });
+  let res: TransportResponse;
+  try {
+    res = await http.request({ method, path: `/api/v1${path}`, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  } finally {
+    await http.close();
+  }
+  const text = res.body;
+  if (res.status >= 300) throw new Error(`scheduler ${method} ${path} answered ${res.status}: ${text}`);
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
@@ -140,19 +140,170 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
+/** What every provisioning step shares; `closers` collects what to close, in reverse, on the way out. */
+interface Provisioning {
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly secrets: UpSecrets;
+  /** The loopback ports kept from the first run; each step records the port its service got. */
+  readonly ports: Ports;
+  readonly closers: Array<() => Promise<void>>;
+}
+
+/** The collector: CDR receiver and query API on a loopback port, and the web UI's client of it. */
+async function startLocalCollector(p: Provisioning): Promise<{ collector: RunningCollector; collectorApi: RunningSystem['collectorApi']; reports: CollectorApi }> {
+  const collector = await startCollector({
+    database: defaultCollectorDatabase(p.dataDir),
+    dataDir: p.dataDir,
+    credentials: p.secrets.collectorApi,
+    ingestAuth: { token: p.secrets.collectorIngestToken },
+    listen: { ...LOOPBACK, port: p.ports.collector ?? 0 },
+    clock: p.clock,
+    logger: p.logger.child({ service: 'collector' }),
+  });
+  p.closers.push(() => collector.close());
+  p.ports.collector = portOf(collector.url);
+  const collectorApi = { baseUrl: collector.url, ...p.secrets.collectorApi };
+  const reports = new CollectorApi(collectorApi);
+  p.closers.push(() => reports.close());
+  return { collector, collectorApi, reports };
+}
+
+/** The bridge: CMS API over HTTPS on a loopback port (self-signed certificate kept in the data directory), the simulator on. */
+async function startLocalBridge(p: Provisioning): Promise<{ bridge: RunningBridge; bridgeApi: RunningSystem['bridgeApi']; cms: CmsApi }> {
+  const bridge = await startBridge({
+    database: defaultBridgeDatabase(p.dataDir),
+    dataDir: p.dataDir,
+    credentials: p.secrets.bridgeApi,
+    tlsListen: { ...LOOPBACK, port: p.ports.bridge ?? 0 },
+    name: LOCAL_BRIDGE_NAME,
+    sim: { credentials: p.secrets.simulator, endpoints: DEMO_ENDPOINTS },
+    clock: p.clock,
+    logger: p.logger.child({ service: 'bridge' }),
+    apiTrace: false,
+  });
+  p.closers.push(() => bridge.close());
+  p.ports.bridge = portOf(bridge.url);
+  const bridgeApi = { baseUrl: bridge.url, ...p.secrets.bridgeApi };
+  const cms = new CmsApi({ baseUrl: bridge.url, user: p.secrets.bridgeApi.user, password: p.secrets.bridgeApi.password, allowSelfSigned: true });
+  p.closers.push(() => cms.close());
+  return { bridge, bridgeApi, cms };
+}
+
+/** The simulator's endpoints are reachable: one outbound dial plan rule for every destination. */
+async function provisionDialPlan(cms: CmsApi): Promise<void> {
+  const rules = listItems(await cms.get('/outboundDialPlanRules'), 'outboundDialPlanRules', 'outboundDialPlanRule');
+  if (rules.total === 0) await cms.send('POST', '/outboundDialPlanRules', { domain: '*', priority: '1' });
+}
+
+/**
+ * The collector is the bridge's CDR receiver, configured through the bridge's CMS API like any
+ * receiver; found again on later runs by its path, so it is never added twice.
+ */
+async function provisionCdrReceiver(cms: CmsApi, collectorUrl: string, ingestToken: string): Promise<void> {
+  const receiverUri = `${collectorUrl}${CDR_RECEIVER_PATH}?token=${ingestToken}`;
+  const receivers = listItems(await cms.get('/system/cdrReceivers'), 'cdrReceivers', 'cdrReceiver');
+  const ours = receivers.items.find((r) => text(r, 'uri').includes(CDR_RECEIVER_PATH));
+  if (!ours) await cms.send('POST', '/system/cdrReceivers', { uri: receiverUri });
+  else if (text(ours, 'uri') !== receiverUri) await cms.send('PUT', `/system/cdrReceivers/${text(ours, '@id')}`, { uri: receiverUri });
+}
+
+/** The scheduler: JSON API on a loopback port. */
+async function startLocalScheduler(p: Provisioning): Promise<RunningScheduler> {
+  const scheduler = await startScheduler({
+    database: defaultSchedulerDatabase(p.dataDir),
+    dataDir: p.dataDir,
+    credentials: p.secrets.schedulerApi,
+    listen: { ...LOOPBACK, port: p.ports.scheduler ?? 0 },
+    clock: p.clock,
+    logger: p.logger.child({ service: 'scheduler' }),
+  });
+  p.closers.push(() => scheduler.close());
+  p.ports.scheduler = portOf(scheduler.url);
+  return scheduler;
+}
+
+/**
+ * Our bridge managed by the scheduler: registered through the scheduler's own API over HTTP (add,
+ * then name, domain and conference-ID range, which provisions the spaces), once.
+ */
+async function registerBridge(schedulerUrl: string, bridgeUrl: string, secrets: UpSecrets): Promise<void> {
+  type Managed = { id: string; address: string; provisioning: { state: string } };
+  const managed = (await schedulerCall(schedulerUrl, secrets.schedulerApi, 'GET', '/bridges')) as Managed[];
+  let entry = managed.find((m) => m.address.replace(/\/+$/, '') === bridgeUrl);
+  if (!entry) {
+    entry = (await schedulerCall(schedulerUrl, secrets.schedulerApi, 'POST', '/bridges', {
+      address: bridgeUrl,
+      username: secrets.bridgeApi.user,
+      password: secrets.bridgeApi.password,
+      allowSelfSigned: true,
+    })) as Managed;
+  }
+  if (entry.provisioning.state !== 'provisioned') {
+    await schedulerCall(schedulerUrl, secrets.schedulerApi, 'PATCH', `/bridges/${entry.id}`, { name: LOCAL_BRIDGE_NAME, domain: LOCAL_DOMAIN, conferenceIdRange: CONFERENCE_ID_RANGE });
+  }
+}
+
+/**
+ * The web UI's users and sessions, in the scheduler's database (the operators' service); on the
+ * first run an `admin` with a generated password.
+ */
+async function openWebAccounts(p: Provisioning): Promise<{ webStorage: WebStorage; firstAdminPassword: string | undefined }> {
+  const webStorage = await WebStorage.open(defaultSchedulerDatabase(p.dataDir));
+  p.closers.push(() => webStorage.close());
+  const accounts = new Accounts(webStorage, () => p.clock.now());
+  if ((await accounts.count()) > 0) return { webStorage, firstAdminPassword: undefined };
+  const firstAdminPassword = generatePassword();
+  await accounts.create({ username: 'admin', password: firstAdminPassword, role: 'admin' });
+  return { webStorage, firstAdminPassword };
+}
+
+/** The web UI's pages: our bridge (status, CDR delivery, live calls), bookings and reports. */
+function webPages(bridge: RunningBridge, cms: CmsApi, scheduler: RunningScheduler, reports: CollectorApi, clock: Clock): PageRegistry {
+  const registry = new PageRegistry();
+  const pipeline = bridge.ctx.cdrPipeline;
+  const deliveryStatus = (): ReceiverDelivery[] => {
+    const alarms = pipeline.alarms();
+    return pipeline.deliveryStatus().map((d) => {
+      const alarm = alarms.find((a) => a.receiverId === d.id);
+      return { id: d.id, delivered: d.delivered, backlog: d.backlog, ...(alarm ? { failing: alarm.failureReason } : {}) };
+    });
+  };
+  const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
+  registry.add(bridgesPart(bridges, [schedulerBridgeSection(scheduler.bridges)]));
+  registry.add(livePart(bridges));
+  registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));
+  registry.add(reportsPart(reports));
+  return registry;
+}
+
+/** The web UI on the `--listen` address; its URL. */
+async function startWebUi(p: Provisioning, webStorage: WebStorage, registry: PageRegistry, listen: ListenAddress): Promise<string> {
+  const web: FastifyInstance = Fastify({ logger: false });
+  await web.register(webUi, { storage: webStorage, registry, logger: p.logger.child({ service: 'web' }), clock: p.clock });
+  p.closers.push(() => web.close());
+  await web.listen({ host: listen.host, port: listen.port });
+  return urlOf('http', web.server.address());
+}
+
 export async function startSystem(options: UpOptions): Promise<RunningSystem> {
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'switchboard' });
   // What is printed goes through the log's masking too: no line carries a secret inside a URI.
   const out = (line: string): void => options.out(maskText(line));
   const dataDir = resolve(options.dataDir);
   // The owner's only: 0700, every file in it 0600 (src/shared/privateFiles.ts), whatever the umask.
   tightenDataDir(dataDir);
-  const secrets = await loadOrCreateSecrets(dataDir);
-  const ports = await loadPorts(dataDir);
-  const closers: Array<() => Promise<void>> = [];
+  const p: Provisioning = {
+    dataDir,
+    clock: options.clock ?? systemClock,
+    logger,
+    secrets: await loadOrCreateSecrets(dataDir),
+    ports: await loadPorts(dataDir),
+    closers: [],
+  };
   const closeAll = async (): Promise<void> => {
-    for (const close of closers.splice(0).reverse()) {
+    for (const close of p.closers.splice(0).reverse()) {
       try {
         await close();
       } catch (error) {
@@ -162,111 +313,16 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   };
 
   try {
-    // 1. The collector: CDR receiver and query API on a loopback port.
-    const collector = await startCollector({
-      database: `sqlite:${join(dataDir, 'collector.db')}`,
-      dataDir,
-      credentials: secrets.collectorApi,
-      ingestAuth: { token: secrets.collectorIngestToken },
-      listen: { ...LOOPBACK, port: ports.collector ?? 0 },
-      clock,
-      logger: logger.child({ service: 'collector' }),
-    });
-    closers.push(() => collector.close());
-    ports.collector = portOf(collector.url);
-    const collectorApiInfo = { baseUrl: collector.url, ...secrets.collectorApi };
-    const reports = new CollectorApi(collectorApiInfo);
-    closers.push(() => reports.close());
-
-    // 2. The bridge: CMS API over HTTPS on a loopback port, self-signed certificate kept in the data dir.
-    const bridge = await startBridge({
-      database: `sqlite:${join(dataDir, 'bridge.db')}`,
-      dataDir,
-      credentials: secrets.bridgeApi,
-      tlsListen: { ...LOOPBACK, port: ports.bridge ?? 0 },
-      name: LOCAL_BRIDGE_NAME,
-      sim: { credentials: secrets.simulator, endpoints: DEMO_ENDPOINTS },
-      clock,
-      logger: logger.child({ service: 'bridge' }),
-      apiTrace: false,
-    });
-    closers.push(() => bridge.close());
-    ports.bridge = portOf(bridge.url);
-    const bridgeApi = { baseUrl: bridge.url, ...secrets.bridgeApi };
-    const cms = new CmsApi({ baseUrl: bridge.url, user: secrets.bridgeApi.user, password: secrets.bridgeApi.password, allowSelfSigned: true });
-    closers.push(() => cms.close());
-
-    // The simulator's endpoints are reachable: one outbound dial plan rule for every destination.
-    const rules = listItems(await cms.get('/outboundDialPlanRules'), 'outboundDialPlanRules', 'outboundDialPlanRule');
-    if (rules.total === 0) await cms.send('POST', '/outboundDialPlanRules', { domain: '*', priority: '1' });
-
-    // The collector is the bridge's CDR receiver, configured through the bridge's CMS API like any
-    // receiver; found again on later runs by its path, so it is never added twice.
-    const receiverUri = `${collector.url}${CDR_RECEIVER_PATH}?token=${secrets.collectorIngestToken}`;
-    const receivers = listItems(await cms.get('/system/cdrReceivers'), 'cdrReceivers', 'cdrReceiver');
-    const ours = receivers.items.find((r) => text(r, 'uri').includes(CDR_RECEIVER_PATH));
-    if (!ours) await cms.send('POST', '/system/cdrReceivers', { uri: receiverUri });
-    else if (text(ours, 'uri') !== receiverUri) await cms.send('PUT', `/system/cdrReceivers/${text(ours, '@id')}`, { uri: receiverUri });
-
-    // 3. The scheduler, managing our bridge: registered through the scheduler's own API over HTTP
-    //    (add, then name, domain and conference-ID range, which provisions the spaces), once.
-    const scheduler = await startScheduler({
-      database: `sqlite:${join(dataDir, 'scheduler.db')}`,
-      dataDir,
-      credentials: secrets.schedulerApi,
-      listen: { ...LOOPBACK, port: ports.scheduler ?? 0 },
-      clock,
-      logger: logger.child({ service: 'scheduler' }),
-    });
-    closers.push(() => scheduler.close());
-    ports.scheduler = portOf(scheduler.url);
-    const managed = (await schedulerCall(scheduler.url, secrets.schedulerApi, 'GET', '/bridges')) as Array<{ id: string; address: string; provisioning: { state: string } }>;
-    let entry = managed.find((m) => m.address.replace(/\/+$/, '') === bridge.url);
-    if (!entry) {
-      entry = (await schedulerCall(scheduler.url, secrets.schedulerApi, 'POST', '/bridges', {
-        address: bridge.url,
-        username: secrets.bridgeApi.user,
-        password: secrets.bridgeApi.password,
-        allowSelfSigned: true,
-      })) as { id: string; address: string; provisioning: { state: string } };
-    }
-    if (entry.provisioning.state !== 'provisioned') {
-      await schedulerCall(scheduler.url, secrets.schedulerApi, 'PATCH', `/bridges/${entry.id}`, { name: LOCAL_BRIDGE_NAME, domain: LOCAL_DOMAIN, conferenceIdRange: CONFERENCE_ID_RANGE });
-    }
-
-    // 4. The web UI's users and sessions live in the scheduler's database (the operators' service).
-    const webStorage = await WebStorage.open(`sqlite:${join(dataDir, 'scheduler.db')}`);
-    closers.push(() => webStorage.close());
-    const accounts = new Accounts(webStorage, () => clock.now());
-    let firstAdminPassword: string | undefined;
-    if ((await accounts.count()) === 0) {
-      firstAdminPassword = generatePassword();
-      await accounts.create({ username: 'admin', password: firstAdminPassword, role: 'admin' });
-    }
-
-    const registry = new PageRegistry();
-    const pipeline = bridge.ctx.cdrPipeline;
-    const deliveryStatus = (): ReceiverDelivery[] => {
-      const alarms = pipeline.alarms();
-      return pipeline.deliveryStatus().map((d) => {
-        const alarm = alarms.find((a) => a.receiverId === d.id);
-        return { id: d.id, delivered: d.delivered, backlog: d.backlog, ...(alarm ? { failing: alarm.failureReason } : {}) };
-      });
-    };
-    const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
-    registry.add(bridgesPart(bridges, [schedulerBridgeSection(scheduler.bridges)]));
-    registry.add(livePart(bridges));
-    registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));
-    registry.add(reportsPart(reports));
-
-    savePorts(dataDir, ports);
-
-    // 5. The web UI on the --listen address.
-    const web: FastifyInstance = Fastify({ logger: false });
-    await web.register(webUi, { storage: webStorage, registry, logger: logger.child({ service: 'web' }), clock });
-    closers.push(() => web.close());
-    await web.listen({ host: options.listen.host, port: options.listen.port });
-    const webUrl = urlOf('http', web.server.address());
+    const { collector, collectorApi, reports } = await startLocalCollector(p);
+    const { bridge, bridgeApi, cms } = await startLocalBridge(p);
+    await provisionDialPlan(cms);
+    await provisionCdrReceiver(cms, collector.url, p.secrets.collectorIngestToken);
+    const scheduler = await startLocalScheduler(p);
+    await registerBridge(scheduler.url, bridge.url, p.secrets);
+    const { webStorage, firstAdminPassword } = await openWebAccounts(p);
+    const registry = webPages(bridge, cms, scheduler, reports, p.clock);
+    savePorts(dataDir, p.ports);
+    const webUrl = await startWebUi(p, webStorage, registry, options.listen);
 
     out(`bridge API   ${bridge.url}/api/v1`);
     out(`simulator    ${bridge.url}/sim/v1`);
@@ -276,7 +332,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       out(`first run: web UI user "admin", password ${firstAdminPassword} (shown only this once; change it under Users)`);
     }
     out(`listening on ${webUrl}`);
-    return { webUrl, bridge, bridgeApi, collector, collectorApi: collectorApiInfo, scheduler, firstAdminPassword, close: closeAll };
+    return { webUrl, bridge, bridgeApi, collector, collectorApi, scheduler, firstAdminPassword, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

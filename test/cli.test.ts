@@ -107,3 +107,62 @@ describe('switchboard scheduler: lease time', () => {
     }
   });
 });
+
+describe('switchboard <command> --help', () => {
+  /** Runs the CLI in this process; what it printed and its exit code. */
+  async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+    const { main } = await import('../src/cli.ts');
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+      const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    } finally {
+      for (const key of Object.keys(env)) if (saved[key] === undefined) Reflect.deleteProperty(process.env, key);
+      Object.assign(process.env, saved);
+    }
+  }
+
+  test('bridge, collector, scheduler and up: --help and -h print every flag with its default, and exit 0', async () => {
+    const { bridgeCommand } = await import('../src/bridge/config.ts');
+    const { collectorCommand } = await import('../src/collector/config.ts');
+    const { schedulerCommand } = await import('../src/scheduler/config.ts');
+    const { upCommand } = await import('../src/upConfig.ts');
+    for (const spec of [bridgeCommand, collectorCommand, schedulerCommand, upCommand]) {
+      for (const flag of ['--help', '-h']) {
+        const { code, out } = await cli([spec.name, flag]);
+        assert.equal(code, 0, `${spec.name} ${flag}`);
+        assert.match(out, new RegExp(`^usage: switchboard ${spec.name} \\[options\\]`));
+        for (const option of Object.values(spec.options)) {
+          const escaped = option.flag.replace(/-/g, '\\-');
+          assert.match(out, new RegExp(`\\n  --${escaped}\\b[^\\n]*\\n +default: [^\\n]+`), `${spec.name}: --${option.flag} and its default`);
+        }
+      }
+    }
+    assert.match((await cli(['collector', '--help'])).out, /--sqlite-sync full\|normal .*\n +default: full; env: SWITCHBOARD_COLLECTOR_SQLITE_SYNC/);
+    assert.match((await cli(['up', '--help'])).out, /--listen HOST:PORT .*\n +default: 127\.0\.0\.1:8080; env: SWITCHBOARD_UP_LISTEN/);
+  });
+
+  test('the top-level help lists the commands; `help <command>` is its --help', async () => {
+    const top = await cli(['--help']);
+    assert.equal(top.code, 0);
+    for (const name of ['bridge', 'collector', 'scheduler', 'up']) assert.match(top.out, new RegExp(`\\n  ${name} +\\S`));
+    const help = await cli(['help', 'scheduler']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /--lease-seconds N .*\n +default: 60; env: SWITCHBOARD_SCHEDULER_LEASE_SECONDS/);
+  });
+
+  test('unknown flags are refused as before; a bad value from the environment names the flag and the variable', async () => {
+    const unknown = await cli(['up', '--bogus']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /Unknown option '--bogus'/);
+    const bad = await cli(['scheduler', '--database', 'sqlite::memory:', '--api-user', 'u', '--api-password', 'p'], { SWITCHBOARD_SCHEDULER_LEASE_SECONDS: '0' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--lease-seconds takes a whole number of seconds \(1 to 3600\), not "0" \(from SWITCHBOARD_SCHEDULER_LEASE_SECONDS\)/);
+    const sync = await cli(['collector', '--api-user', 'u', '--api-password', 'p', '--database', 'sqlite::memory:'], { SWITCHBOARD_COLLECTOR_SQLITE_SYNC: 'off' });
+    assert.equal(sync.code, 2);
+    assert.match(sync.err, /--sqlite-sync takes full or normal, not "off" \(from SWITCHBOARD_COLLECTOR_SQLITE_SYNC\)/);
+  });
+});
