@@ -72,10 +72,6 @@ function crossOrigin(request: FastifyRequest): boolean {
   return origin !== undefined && !isSameOrigin(request, origin);
 }
 
-export function isSecureRequest(request: FastifyRequest, forced: boolean | undefined): boolean {
-  return forced ?? request.protocol === 'https';
-}
-
 export const webUi: FastifyPluginAsync<WebUiOptions> = async (app: FastifyInstance, options) => {
   const clock = options.clock ?? systemClock;
   const sessions = new Sessions(options.storage, clock);

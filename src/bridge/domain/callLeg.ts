@@ -8,8 +8,6 @@ import { bool, int, oneOf, ref, str, type ParamDef, type ParamValue, type ParamV
 import { LAYOUTS } from './coSpace.ts';
 import { CALL_LEG_PROFILE_FIELDS } from './callLegProfile.ts';
 
-export { CALL_LEG_PROFILE_FIELDS };
-
 const PROFILE_FIELD_NAMES = new Set(CALL_LEG_PROFILE_FIELDS.map((d) => d.name));
 
 export const DTMF = /^[0-9*#,]{0,128}$/;

@@ -20,7 +20,7 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { CdrRecordBody, CdrSink, CallType } from '../cdr/records.ts';
 import type { CoSpace } from '../domain/coSpace.ts';
-import { DEFAULT_CALL_SETTINGS, type CallSettings } from '../domain/call.ts';
+import type { CallSettings } from '../domain/call.ts';
 import type { ParamValue } from '../params.ts';
 import type { OutboundRule } from './dialPlan.ts';
 import {
@@ -688,5 +688,3 @@ function stripAlarms(media: MediaReport | undefined): MediaReport {
   const { alarms: _alarms, ...streams } = media;
   return streams;
 }
-
-export { DEFAULT_CALL_SETTINGS };

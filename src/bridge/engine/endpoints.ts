@@ -88,10 +88,6 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
-export function matchesPattern(pattern: string, uri: string): boolean {
-  return globToRegExp(pattern).test(uri);
-}
-
 /** The behaviours the simulator was given, in order. */
 export class EndpointDirectory {
   #rules: Array<{ behaviour: EndpointBehaviour; re: RegExp }> = [];

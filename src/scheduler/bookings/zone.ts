@@ -57,24 +57,6 @@ export function localToFloating(local: LocalDateTime): number {
   return Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
 }
 
-export function floatingToLocal(floating: number): LocalDateTime {
-  const d = new Date(floating);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  };
-}
-
-/** `YYYY-MM-DDTHH:mm:ss` */
-export function formatLocal(local: LocalDateTime): string {
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(local.year, 4)}-${p(local.month)}-${p(local.day)}T${p(local.hour)}:${p(local.minute)}:${p(local.second)}`;
-}
-
 /** True for a time zone name the runtime knows (IANA names and `UTC`). */
 export function isValidTimeZone(zone: string): boolean {
   return zone.trim() !== '' && IANAZone.isValidZone(zone);
@@ -122,10 +104,6 @@ export function floatingToInstant(floating: number, zoneName: string): number {
 /** The floating wall-clock time of a UTC instant in `zone`. */
 export function instantToFloating(instant: number, zoneName: string): number {
   return instant + offsetMs(ianaZone(zoneName), instant);
-}
-
-export function localToInstant(local: LocalDateTime, zone: string): number {
-  return floatingToInstant(localToFloating(local), zone);
 }
 
 /** A luxon DateTime at `instant` in `zone` (what ical-generator formats with a TZID). */

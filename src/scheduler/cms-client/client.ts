@@ -103,12 +103,6 @@ export interface CallLegDetail extends CallLegInfo {
   readonly direction: string | undefined;
 }
 
-export interface ParticipantInfo {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly call: string | undefined;
-}
-
 export interface BulkSyncInfo {
   readonly id: string;
   readonly status: string | undefined;

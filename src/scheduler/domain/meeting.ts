@@ -71,10 +71,6 @@ export function meetingKey(bookingId: string, occurrence: number): string {
   return `${bookingId}#${occurrence}`;
 }
 
-export function dialOutParticipants(participants: readonly BookingParticipant[]): BookingParticipant[] {
-  return participants.filter((p) => p.mode === 'dialOut');
-}
-
 /** The passcode fields of the opening PUT (also sent again to mark an extension). */
 export function openSpaceFields(meeting: Pick<Meeting, 'title' | 'pin'>, secret: string): Record<string, string | boolean> {
   return { nonMemberAccess: true, passcode: meeting.pin ?? '', name: meeting.title, secret };
