@@ -2,6 +2,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Boundaries (docs/architecture.md): a service imports only `shared/`, `clients/` and itself; a client
+ * only `shared/` and `clients/`. `up.ts` and `cli.ts` wire the services together and are not
+ * restricted. Matched on the import's text: a relative path climbing into another top-level folder.
+ */
+const SERVICES = ['bridge', 'collector', 'scheduler', 'web'];
+const ROOT_MODULES = ['up', 'cli', 'upConfig'];
+
+function boundary(folder) {
+  const others = SERVICES.filter((s) => s !== folder);
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./)+(src/)?(${others.join('|')})(/|$)`,
+              message: `src/${folder}/ imports only shared/, clients/ and itself: reach another service through its client (src/clients/) or a port passed in by up.ts.`,
+            },
+            {
+              regex: `^(\\.\\./)+(${ROOT_MODULES.join('|')})\\.ts$`,
+              message: 'up.ts and cli.ts wire the services; nothing imports them.',
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'test-results/', 'coverage/'] },
   js.configs.recommended,
@@ -33,6 +65,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  ...SERVICES.map((service) => boundary(service)),
+  boundary('clients'),
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -17,7 +17,6 @@ import { defaultBridgeDatabase } from './bridge/config.ts';
 import { defaultCollectorDatabase } from './collector/config.ts';
 import { defaultSchedulerDatabase } from './scheduler/config.ts';
 import { HttpTransport, type TransportResponse } from './shared/http/transport.ts';
-import { schedulerBookingsBackend } from './web/bookings/backend.ts';
 import { bookingsPart } from './web/bookings/pages.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { newSecret } from './shared/ids.ts';
@@ -26,10 +25,13 @@ import { createLogger, maskText, type Logger } from './shared/logger.ts';
 import { tightenDataDir, tightenFile, writePrivateFile } from './shared/privateFiles.ts';
 import { Accounts } from './web/auth/accounts.ts';
 import { generatePassword } from './web/auth/password.ts';
-import { CmsApi, listItems, text } from './web/bridges/cmsApi.ts';
+import type { CmsClient } from './clients/cms/client.ts';
+import { attrOf, listOf } from './clients/cms/xml.ts';
+import { bridgeClient, text } from './web/bridges/bridgeClient.ts';
 import { livePart } from './web/bridges/live.ts';
 import { bridgesPart, type BridgeView, type ReceiverDelivery } from './web/bridges/pages.ts';
 import { schedulerBridgeSection } from './web/bridges/schedulerSection.ts';
+import { schedulerBookingsBackend, schedulerManagedBridges } from './webPorts.ts';
 import { webUi } from './web/plugin.ts';
 import { PageRegistry } from './web/registry.ts';
 import { CollectorApi } from './web/reports/collectorApi.ts';
@@ -171,7 +173,7 @@ async function startLocalCollector(p: Provisioning): Promise<{ collector: Runnin
 }
 
 /** The bridge: CMS API over HTTPS on a loopback port (self-signed certificate kept in the data directory), the simulator on. */
-async function startLocalBridge(p: Provisioning): Promise<{ bridge: RunningBridge; bridgeApi: RunningSystem['bridgeApi']; cms: CmsApi }> {
+async function startLocalBridge(p: Provisioning): Promise<{ bridge: RunningBridge; bridgeApi: RunningSystem['bridgeApi']; cms: CmsClient }> {
   const bridge = await startBridge({
     database: defaultBridgeDatabase(p.dataDir),
     dataDir: p.dataDir,
@@ -186,27 +188,27 @@ async function startLocalBridge(p: Provisioning): Promise<{ bridge: RunningBridg
   p.closers.push(() => bridge.close());
   p.ports.bridge = portOf(bridge.url);
   const bridgeApi = { baseUrl: bridge.url, ...p.secrets.bridgeApi };
-  const cms = new CmsApi({ baseUrl: bridge.url, user: p.secrets.bridgeApi.user, password: p.secrets.bridgeApi.password, allowSelfSigned: true });
+  const cms = bridgeClient({ baseUrl: bridge.url, user: p.secrets.bridgeApi.user, password: p.secrets.bridgeApi.password, allowSelfSigned: true }, p.clock);
   p.closers.push(() => cms.close());
   return { bridge, bridgeApi, cms };
 }
 
 /** The simulator's endpoints are reachable: one outbound dial plan rule for every destination. */
-async function provisionDialPlan(cms: CmsApi): Promise<void> {
-  const rules = listItems(await cms.get('/outboundDialPlanRules'), 'outboundDialPlanRules', 'outboundDialPlanRule');
-  if (rules.total === 0) await cms.send('POST', '/outboundDialPlanRules', { domain: '*', priority: '1' });
+async function provisionDialPlan(cms: CmsClient): Promise<void> {
+  const rules = await cms.listPage('/outboundDialPlanRules', 'outboundDialPlanRule');
+  if (rules.total === 0) await cms.create('/outboundDialPlanRules', { domain: '*', priority: '1' });
 }
 
 /**
  * The collector is the bridge's CDR receiver, configured through the bridge's CMS API like any
  * receiver; found again on later runs by its path, so it is never added twice.
  */
-async function provisionCdrReceiver(cms: CmsApi, collectorUrl: string, ingestToken: string): Promise<void> {
+async function provisionCdrReceiver(cms: CmsClient, collectorUrl: string, ingestToken: string): Promise<void> {
   const receiverUri = `${collectorUrl}${CDR_RECEIVER_PATH}?token=${ingestToken}`;
-  const receivers = listItems(await cms.get('/system/cdrReceivers'), 'cdrReceivers', 'cdrReceiver');
+  const receivers = listOf(await cms.getObject('/system/cdrReceivers'), 'cdrReceiver');
   const ours = receivers.items.find((r) => text(r, 'uri').includes(CDR_RECEIVER_PATH));
-  if (!ours) await cms.send('POST', '/system/cdrReceivers', { uri: receiverUri });
-  else if (text(ours, 'uri') !== receiverUri) await cms.send('PUT', `/system/cdrReceivers/${text(ours, '@id')}`, { uri: receiverUri });
+  if (!ours) await cms.create('/system/cdrReceivers', { uri: receiverUri });
+  else if (text(ours, 'uri') !== receiverUri) await cms.update(`/system/cdrReceivers/${attrOf(ours, 'id') ?? ''}`, { uri: receiverUri });
 }
 
 /** The scheduler: JSON API on a loopback port. */
@@ -260,7 +262,7 @@ async function openWebAccounts(p: Provisioning): Promise<{ webStorage: WebStorag
 }
 
 /** The web UI's pages: our bridge (status, CDR delivery, live calls), bookings and reports. */
-function webPages(bridge: RunningBridge, cms: CmsApi, scheduler: RunningScheduler, reports: CollectorApi, clock: Clock): PageRegistry {
+function webPages(bridge: RunningBridge, cms: CmsClient, scheduler: RunningScheduler, reports: CollectorApi, clock: Clock): PageRegistry {
   const registry = new PageRegistry();
   const pipeline = bridge.ctx.cdrPipeline;
   const deliveryStatus = (): ReceiverDelivery[] => {
@@ -271,7 +273,7 @@ function webPages(bridge: RunningBridge, cms: CmsApi, scheduler: RunningSchedule
     });
   };
   const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
-  registry.add(bridgesPart(bridges, [schedulerBridgeSection(scheduler.bridges)]));
+  registry.add(bridgesPart(bridges, [schedulerBridgeSection(schedulerManagedBridges(scheduler.bridges))]));
   registry.add(livePart(bridges));
   registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));
   registry.add(reportsPart(reports));

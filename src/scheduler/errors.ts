@@ -3,6 +3,7 @@
  * stable machine-readable `code`, plus `CmsError` for failures talking to a managed bridge. Services
  * throw these; one error handler in `api/` writes them as `{ error: { code, message, details } }`.
  */
+import type { CmsError } from '../clients/cms/errors.ts';
 import { errorEnvelope, ServiceError, type ErrorEnvelope } from '../shared/http/errors.ts';
 
 export type SchedulerErrorCode =
@@ -28,45 +29,6 @@ export class SchedulerError extends ServiceError<SchedulerErrorCode> {
 
   toJSON(): ErrorEnvelope<SchedulerErrorCode> {
     return errorEnvelope(this);
-  }
-}
-
-/** A request to a CMS that failed: HTTP status (undefined when the bridge could not be reached) and the CMS reason. */
-export class CmsError extends Error {
-  readonly method: string;
-  readonly path: string;
-  /** HTTP status; undefined = no answer (connection refused, reset, timeout). */
-  readonly status: number | undefined;
-  /** First element of `<failureDetails>`, e.g. `coSpaceDoesNotExist`, `parameterError`. */
-  readonly reason: string | undefined;
-  /** For `parameterError`: the parameter and its error. */
-  readonly parameter: { readonly name: string; readonly error: string } | undefined;
-
-  constructor(
-    method: string,
-    path: string,
-    status: number | undefined,
-    reason: string | undefined,
-    message: string,
-    parameter?: { name: string; error: string },
-  ) {
-    super(`${method} ${path}: ${message}`);
-    this.name = 'CmsError';
-    this.method = method;
-    this.path = path;
-    this.status = status;
-    this.reason = reason;
-    this.parameter = parameter;
-  }
-
-  /** True when the bridge gave no answer, or answered 503 (busy) every time we tried. */
-  get unreachable(): boolean {
-    return this.status === undefined || this.status === 503;
-  }
-
-  /** `*DoesNotExist` or a 404: the object is not on the bridge. */
-  get doesNotExist(): boolean {
-    return this.status === 404 || (this.reason?.endsWith('DoesNotExist') ?? false);
   }
 }
 

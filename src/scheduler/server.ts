@@ -8,7 +8,7 @@ import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { SCHEDULER_BODY_LIMIT, schedulerApi } from './api/routes.ts';
 import { BridgeManager } from './bridges/manager.ts';
-import { CmsClients } from './cms-client/pool.ts';
+import { CmsClients } from './bridges/cmsClients.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { SecretBox } from './secrets.ts';
 import { BookingService } from './service/bookings.ts';

@@ -13,10 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { FakeClock } from '../../src/shared/clock.ts';
-import { schedulerBookingsBackend } from '../../src/web/bookings/backend.ts';
+import { schedulerBookingsBackend } from '../../src/webPorts.ts';
 import { bookingsPart, TIME_ZONES } from '../../src/web/bookings/pages.ts';
 import { REPEAT_CHOICES } from '../../src/web/bookings/recurrence.ts';
-import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
+import type { CmsClient } from '../../src/clients/cms/client.ts';
+import { bridgeClient } from '../../src/web/bridges/bridgeClient.ts';
 import { bridgesPart } from '../../src/web/bridges/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER } from '../support/bridge.ts';
@@ -52,7 +53,7 @@ describe('fuzz: web UI forms', () => {
   let bridge: TracedBridge;
   let s: TestScheduler;
   let web: TestWeb;
-  let cms: CmsApi;
+  let cms: CmsClient;
   let admin: WebClient;
   let origin = '';
   let bookingId = '';
@@ -66,7 +67,7 @@ describe('fuzz: web UI forms', () => {
     assert.equal(added.status, 201, added.text);
     const configured = await driveClock(clock, s.api('PATCH', `/bridges/${String(added.json.id)}`, { name: 'Core', domain: 'meet.example.com', conferenceIdRange: { start: 1, end: 3 } }));
     assert.equal(configured.status, 200, configured.text);
-    cms = new CmsApi({ baseUrl: bridge.bridge.url, user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
+    cms = bridgeClient({ baseUrl: bridge.bridge.url, user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
     web = await startTestWeb('sqlite', {
       registry: new PageRegistry().add(bookingsPart(schedulerBookingsBackend(s.scheduler, clock))).add(bridgesPart([{ key: 'core', label: 'Core', api: cms }])),
     });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
-import { CmsClient, normalizeAddress, type CmsExchange } from '../../src/scheduler/cms-client/client.ts';
-import { parseCmsXml, textOf } from '../../src/scheduler/cms-client/xml.ts';
-import { CmsError } from '../../src/scheduler/errors.ts';
+import { CmsClient, normalizeAddress, type CmsExchange } from '../../src/clients/cms/client.ts';
+import { parseCmsXml, textOf } from '../../src/clients/cms/xml.ts';
+import { CmsError } from '../../src/clients/cms/errors.ts';
 import { API_USER, startTestBridge, type TestBridge } from '../support/bridge.ts';
 import { forEachDialect } from '../support/databases.ts';
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { pino } from 'pino';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { CmsClients } from '../../src/scheduler/cms-client/pool.ts';
+import { CmsClients } from '../../src/scheduler/bridges/cmsClients.ts';
 import { Runner } from '../../src/scheduler/runner/runner.ts';
 import { SecretBox } from '../../src/scheduler/secrets.ts';
 import { SchedulerStorage } from '../../src/scheduler/storage/index.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
-import { schedulerBookingsBackend } from '../../src/web/bookings/backend.ts';
+import { schedulerBookingsBackend } from '../../src/webPorts.ts';
 import { bookingsPart } from '../../src/web/bookings/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER } from '../support/bridge.ts';

@@ -1,7 +1,8 @@
 /** Bridges pages against a real bridge over its CMS API. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
+import type { CmsClient } from '../../src/clients/cms/client.ts';
+import { bridgeClient } from '../../src/web/bridges/bridgeClient.ts';
 import { bridgesPart, maskedUri } from '../../src/web/bridges/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { API_USER, startTestBridge, type TestBridge } from '../support/bridge.ts';
@@ -10,12 +11,12 @@ import { startTestWeb, WebClient, type TestWeb } from '../support/web.ts';
 describe('Bridges pages', () => {
   let bridge: TestBridge;
   let web: TestWeb;
-  let cms: CmsApi;
-  let gone: CmsApi;
+  let cms: CmsClient;
+  let gone: CmsClient;
   before(async () => {
     bridge = await startTestBridge('sqlite', { tls: true, name: 'cb-one' });
-    cms = new CmsApi({ baseUrl: bridge.bridge.httpsUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: true });
-    gone = new CmsApi({ baseUrl: 'https://127.0.0.1:9', user: 'x', password: 'y', allowSelfSigned: true });
+    cms = bridgeClient({ baseUrl: bridge.bridge.httpsUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: true });
+    gone = bridgeClient({ baseUrl: 'https://127.0.0.1:9', user: 'x', password: 'y', allowSelfSigned: true });
     web = await startTestWeb('sqlite', {
       registry: new PageRegistry().add(
         bridgesPart([

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
-import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
+import type { CmsClient } from '../../src/clients/cms/client.ts';
+import { bridgeClient } from '../../src/web/bridges/bridgeClient.ts';
 import { livePart } from '../../src/web/bridges/live.ts';
 import type { BridgeView } from '../../src/web/bridges/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
@@ -14,12 +15,12 @@ describe('Live page', () => {
   let bridge: TestBridge;
   let clock: FakeClock;
   let web: TestWeb;
-  let cms: CmsApi;
+  let cms: CmsClient;
   let call: string;
   before(async () => {
     clock = new FakeClock();
     bridge = await startTestBridge('sqlite', { clock, name: 'cb-live' });
-    cms = new CmsApi({ baseUrl: bridge.bridge.httpUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
+    cms = bridgeClient({ baseUrl: bridge.bridge.httpUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
     const bridges: BridgeView[] = [{ key: 'b1', label: 'Bridge one', api: cms }];
     web = await startTestWeb('sqlite', { registry: new PageRegistry().add(livePart(bridges)) });
     await web.addUser('viewer', 'viewer');
@@ -35,7 +36,7 @@ describe('Live page', () => {
 
   test('no meetings: says so', async () => {
     const b = await startTestBridge('sqlite', { name: 'cb-empty' });
-    const api = new CmsApi({ baseUrl: b.bridge.httpUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
+    const api = bridgeClient({ baseUrl: b.bridge.httpUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
     const w = await startTestWeb('sqlite', { registry: new PageRegistry().add(livePart([{ key: 'e', label: 'Empty', api }])) });
     try {
       await w.addUser('viewer', 'viewer');

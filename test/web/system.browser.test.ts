@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { CmsApi } from '../../src/web/bridges/cmsApi.ts';
+import { bridgeClient } from '../../src/web/bridges/bridgeClient.ts';
 import { startSystem, type RunningSystem } from '../../src/up.ts';
 import { browserProblem, launchBrowser, logInAsFirstRunAdmin, screenshot, type TestBrowser } from '../support/browser.ts';
 
@@ -75,10 +75,10 @@ describe('the whole system in Chromium', { skip }, () => {
   });
 
   test('Live: a call on the bridge with two simulated dial-outs shows both connecting, without reload', async () => {
-    const cms = new CmsApi({ ...system.bridgeApi, allowSelfSigned: true });
+    const cms = bridgeClient({ ...system.bridgeApi, allowSelfSigned: true });
     try {
-      const call = await cms.send('POST', '/calls', { name: 'Demo meeting' });
-      for (const remoteParty of ['alice@example.com', 'bob@example.com']) await cms.send('POST', `/calls/${call ?? ''}/callLegs`, { remoteParty });
+      const call = await cms.create('/calls', { name: 'Demo meeting' });
+      for (const remoteParty of ['alice@example.com', 'bob@example.com']) await cms.create(`/calls/${call}/callLegs`, { remoteParty });
       await page.getByRole('link', { name: 'Live' }).first().click();
       await page.waitForURL(/\/live$/);
       await page.getByRole('heading', { name: /Demo meeting/ }).waitFor();
@@ -87,7 +87,7 @@ describe('the whole system in Chromium', { skip }, () => {
       await screenshot(page, 'live-system');
 
       // The meeting ends; the bridge pushes its CDRs to the collector; Reports shows the call.
-      await cms.send('DELETE', `/calls/${call ?? ''}`);
+      await cms.remove(`/calls/${call}`);
       await page.getByRole('link', { name: 'Reports' }).first().click();
       await page.waitForURL(/\/reports$/);
       for (let i = 0; i < 40 && (await page.getByRole('link', { name: 'Demo meeting' }).count()) === 0; i++) {

@@ -7,8 +7,8 @@
 import type { Clock } from '../../shared/clock.ts';
 import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { normalizeAddress, type CmsClient } from '../cms-client/client.ts';
-import type { CmsClients } from '../cms-client/pool.ts';
+import { normalizeAddress, type CmsClient } from '../../clients/cms/client.ts';
+import type { CmsClients } from './cmsClients.ts';
 import { cmsAuditEntry } from '../storage/auditStore.ts';
 import {
   CALL_LEG_PROFILE_FIELDS,
@@ -24,7 +24,8 @@ import {
   type ManagedBridge,
   type Space,
 } from '../domain/bridge.ts';
-import { CmsError, fromCmsError, schedulerErrors } from '../errors.ts';
+import { CmsError } from '../../clients/cms/errors.ts';
+import { fromCmsError, schedulerErrors } from '../errors.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { SchedulerStorage } from '../storage/index.ts';
 

@@ -22,13 +22,13 @@
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import { newGuid } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { CmsClient } from '../cms-client/client.ts';
-import type { CmsClients } from '../cms-client/pool.ts';
+import type { CmsClient } from '../../clients/cms/client.ts';
+import type { CmsClients } from '../bridges/cmsClients.ts';
 import { AuditLog } from '../storage/auditLog.ts';
 import { cmsAuditEntry } from '../storage/auditStore.ts';
 import { spaceName, type ManagedBridge } from '../domain/bridge.ts';
 import { isFinished, meetingKey, openSpaceFields, type Action, type DialOut, type Endpoint, type Meeting } from '../domain/meeting.ts';
-import { CmsError } from '../errors.ts';
+import { CmsError } from '../../clients/cms/errors.ts';
 import { StartGate } from './startGate.ts';
 import type { SchedulerStorage } from '../storage/index.ts';
 

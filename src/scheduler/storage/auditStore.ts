@@ -1,6 +1,6 @@
 /** SQL for the audit log: every CMS request/response a meeting (or a bridge operation) caused, and notes. */
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { CmsExchange } from '../cms-client/client.ts';
+import type { CmsExchange } from '../../clients/cms/client.ts';
 import type { AuditTable, SchedulerDatabase } from './schema.ts';
 
 export interface AuditEntry {

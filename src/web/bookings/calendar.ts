@@ -3,6 +3,7 @@
  * fetches the occurrences from the scheduler and hands them here.
  */
 import { DateTime } from 'luxon';
+// eslint-disable-next-line no-restricted-imports -- issue 14 step 4: the scheduler's booking API types belong in a scheduler client (src/clients/scheduler/) not written yet
 import type { Occurrence } from '../../scheduler/bookings/types.ts';
 import { html, type SafeHtml } from '../html.ts';
 

@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
+// eslint-disable-next-line no-restricted-imports -- issue 14 step 4: the scheduler's booking API types belong in a scheduler client (src/clients/scheduler/) not written yet
 import type { BookingSeries, Occurrence } from '../../scheduler/bookings/types.ts';
 import { WebError, webErrors } from '../errors.ts';
 import { attachment } from '../headers.ts';

@@ -8,10 +8,14 @@ import { WebError, webErrors } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
-import { text, type XmlNode } from './cmsApi.ts';
+import { attrOf, child } from '../../clients/cms/xml.ts';
+import { text, viaBridge } from './bridgeClient.ts';
 import type { BridgeView } from './pages.ts';
 
 export const POLL_SECONDS = 2;
+
+/** Calls, and legs of a call, read per poll at most. */
+const MAX_ITEMS = 1000;
 
 interface LiveLeg {
   readonly id: string;
@@ -30,21 +34,16 @@ interface LiveCall {
   readonly legs: LiveLeg[];
 }
 
-function child(node: XmlNode | undefined, name: string): XmlNode | undefined {
-  const value = node?.[name];
-  return value !== null && typeof value === 'object' ? (value as XmlNode) : undefined;
-}
-
 async function liveCalls(bridge: BridgeView): Promise<LiveCall[]> {
-  const calls = await bridge.api.listAll('/calls', 'calls', 'call');
+  const { items: calls } = await viaBridge(bridge.api.listAll('/calls', 'call', {}, MAX_ITEMS));
   return Promise.all(
     calls.map(async (call) => {
-      const id = text(call, '@id');
-      const legs = await bridge.api.listAll(`/calls/${id}/callLegs`, 'callLegs', 'callLeg');
+      const id = attrOf(call, 'id') ?? '';
+      const { items: legs } = await viaBridge(bridge.api.listAll(`/calls/${id}/callLegs`, 'callLeg', {}, MAX_ITEMS));
       const details = await Promise.all(
         legs.map(async (leg) => {
-          const legId = text(leg, '@id');
-          const detail = child(await bridge.api.getOptional(`/callLegs/${legId}`), 'callLeg');
+          const legId = attrOf(leg, 'id') ?? '';
+          const detail = await viaBridge(bridge.api.getOptional(`/callLegs/${legId}`));
           const status = child(detail, 'status');
           const configuration = child(detail, 'configuration');
           const alarms = child(detail, 'alarms');
@@ -56,7 +55,7 @@ async function liveCalls(bridge: BridgeView): Promise<LiveCall[]> {
             direction: text(detail, 'direction'),
             durationSeconds: Number(text(status, 'durationSeconds') || 0),
             muted: text(configuration, 'rxAudioMute') === 'true',
-            alarms: alarms ? Object.keys(alarms).filter((k) => !k.startsWith('@') && k !== '#text') : [],
+            alarms: alarms ? alarms.children.map((alarm) => alarm.name) : [],
           };
         }),
       );
@@ -170,14 +169,14 @@ export function livePart(bridges: readonly BridgeView[]): WebPart {
       app.post('/live/:key/callLegs/:leg/mute', { config: book }, (request: FastifyRequest<{ Params: { key: string; leg: string } }>, reply) =>
         act(kit, request, reply, async () => {
           const mute = kit.form(request).get('mute') === 'false' ? 'false' : 'true';
-          await byKey(request.params.key).api.send('PUT', `/callLegs/${encodeURIComponent(request.params.leg)}`, { rxAudioMute: mute });
+          await viaBridge(byKey(request.params.key).api.update(`/callLegs/${encodeURIComponent(request.params.leg)}`, { rxAudioMute: mute }));
           kit.logger.info({ callLeg: request.params.leg, mute, by: kit.user(request).username }, 'participant mute changed');
         }),
       );
 
       app.post('/live/:key/callLegs/:leg/drop', { config: book }, (request: FastifyRequest<{ Params: { key: string; leg: string } }>, reply) =>
         act(kit, request, reply, async () => {
-          await byKey(request.params.key).api.send('DELETE', `/callLegs/${encodeURIComponent(request.params.leg)}`);
+          await viaBridge(byKey(request.params.key).api.remove(`/callLegs/${encodeURIComponent(request.params.leg)}`));
           kit.logger.info({ callLeg: request.params.leg, by: kit.user(request).username }, 'participant dropped');
         }),
       );
@@ -186,7 +185,7 @@ export function livePart(bridges: readonly BridgeView[]): WebPart {
         act(kit, request, reply, async () => {
           const remoteParty = kit.form(request).get('remoteParty');
           if (remoteParty === '' || remoteParty.length > 512 || /\s/.test(remoteParty)) throw webErrors.invalidField('remoteParty', 'Give the address to dial, e.g. alice@example.com.');
-          await byKey(request.params.key).api.send('POST', `/calls/${encodeURIComponent(request.params.call)}/callLegs`, { remoteParty });
+          await viaBridge(byKey(request.params.key).api.create(`/calls/${encodeURIComponent(request.params.call)}/callLegs`, { remoteParty }));
           kit.logger.info({ call: request.params.call, remoteParty, by: kit.user(request).username }, 'dial-out added');
         }),
       );

@@ -8,7 +8,9 @@ import { WebError, webErrors } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
-import { CmsApi, listItems, text, type XmlNode } from './cmsApi.ts';
+import type { CmsClient } from '../../clients/cms/client.ts';
+import { attrOf, listOf, type XmlNode } from '../../clients/cms/xml.ts';
+import { text, viaBridge } from './bridgeClient.ts';
 
 export const MAX_CDR_RECEIVERS = 4;
 
@@ -27,7 +29,7 @@ export interface BridgeView {
   /** URL-safe key: /bridges/KEY/... */
   readonly key: string;
   readonly label: string;
-  readonly api: CmsApi;
+  readonly api: CmsClient;
   /** Present for the bridge running in this process. */
   readonly deliveryStatus?: () => readonly ReceiverDelivery[];
 }
@@ -54,19 +56,19 @@ function uptime(seconds: string): string {
 }
 
 async function bridgeSummary(bridge: BridgeView): Promise<SafeHtml> {
-  const status = await attempt(() => bridge.api.get('/system/status'));
+  const status = await attempt(() => viaBridge(bridge.api.getObject('/system/status')));
   if ('error' in status) {
     return html`<p class="error" role="alert"><span class="state bad">unreachable</span> ${status.error}</p>`;
   }
-  const s = status.ok['status'] as XmlNode | undefined;
+  const s = status.ok;
   const [callBridges, coSpaces, alarms] = await Promise.all([
-    attempt(() => bridge.api.get('/callBridges')),
-    attempt(() => bridge.api.get('/coSpaces?limit=20')),
-    attempt(() => bridge.api.getOptional('/system/alarms')),
+    attempt(() => viaBridge(bridge.api.listPage('/callBridges', 'callBridge'))),
+    attempt(() => viaBridge(bridge.api.listPage('/coSpaces', 'coSpace', { limit: 20 }))),
+    attempt(() => viaBridge(bridge.api.getOptional('/system/alarms'))),
   ]);
-  const nodes = 'ok' in callBridges ? listItems(callBridges.ok, 'callBridges', 'callBridge') : undefined;
-  const spaces = 'ok' in coSpaces ? listItems(coSpaces.ok, 'coSpaces', 'coSpace') : undefined;
-  const warnings = 'ok' in alarms ? listItems(alarms.ok, 'alarms', 'alarm') : undefined;
+  const nodes = 'ok' in callBridges ? callBridges.ok : undefined;
+  const spaces = 'ok' in coSpaces ? coSpaces.ok : undefined;
+  const warnings = 'ok' in alarms && alarms.ok !== undefined ? listOf(alarms.ok, 'alarm') : undefined;
   return html`
 <dl class="facts">
   <dt>State</dt><dd><span class="state ok">reachable</span></dd>
@@ -105,9 +107,9 @@ interface Receiver {
 }
 
 async function readReceivers(bridge: BridgeView): Promise<Receiver[] | undefined> {
-  const doc = await bridge.api.getOptional('/system/cdrReceivers');
+  const doc = await viaBridge(bridge.api.getOptional('/system/cdrReceivers'));
   if (doc === undefined) return undefined;
-  return listItems(doc, 'cdrReceivers', 'cdrReceiver').items.map((r) => ({ id: text(r, '@id'), uri: text(r, 'uri') }));
+  return listOf(doc, 'cdrReceiver').items.map((r) => ({ id: attrOf(r, 'id') ?? '', uri: text(r, 'uri') }));
 }
 
 const HIDDEN = '********';
@@ -176,8 +178,8 @@ async function cdrSettingsPage(
       body: html`<p>This bridge does not offer <code>/system/cdrReceivers</code> yet.</p><p><a href="/bridges">Back to bridges</a></p>`,
     });
   }
-  const alarmsDoc = await attempt(() => bridge.api.getOptional('/system/alarms'));
-  const alarms = 'ok' in alarmsDoc ? listItems(alarmsDoc.ok, 'alarms', 'alarm').items : [];
+  const alarmsDoc = await attempt(() => viaBridge(bridge.api.getOptional('/system/alarms')));
+  const alarms = 'ok' in alarmsDoc ? listOf(alarmsDoc.ok, 'alarm').items : [];
   const editable = kit.can(request, 'manageBridges');
   const slots = Array.from({ length: MAX_CDR_RECEIVERS }, (_, i) => receivers[i]);
   return kit.page(request, reply, {
@@ -227,16 +229,16 @@ async function saveReceivers(bridge: BridgeView, values: string[]): Promise<void
       if (existing && value === '') {
         deletions.push(existing);
       } else if (existing && value !== existing.uri) {
-        await bridge.api.send('PUT', `/system/cdrReceivers/${existing.id}`, { uri: value });
-        undo.push(() => bridge.api.send('PUT', `/system/cdrReceivers/${existing.id}`, { uri: existing.uri }));
+        await viaBridge(bridge.api.update(`/system/cdrReceivers/${existing.id}`, { uri: value }));
+        undo.push(() => bridge.api.update(`/system/cdrReceivers/${existing.id}`, { uri: existing.uri }));
       } else if (!existing && value !== '') {
-        const id = await bridge.api.send('POST', '/system/cdrReceivers', { uri: value });
-        if (id !== undefined) undo.push(() => bridge.api.send('DELETE', `/system/cdrReceivers/${id}`));
+        const id = await viaBridge(bridge.api.create('/system/cdrReceivers', { uri: value }));
+        undo.push(() => bridge.api.remove(`/system/cdrReceivers/${id}`));
       }
     }
     for (const receiver of deletions) {
-      await bridge.api.send('DELETE', `/system/cdrReceivers/${receiver.id}`);
-      undo.push(() => bridge.api.send('POST', '/system/cdrReceivers', { uri: receiver.uri }));
+      await viaBridge(bridge.api.remove(`/system/cdrReceivers/${receiver.id}`));
+      undo.push(() => bridge.api.create('/system/cdrReceivers', { uri: receiver.uri }));
     }
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);

@@ -3,10 +3,28 @@
  * range with the provisioning state of its `TMS_Scheduled_Meeting_N` spaces, which spaces are in use
  * by a meeting, which could not be found, and the warnings TMS would show.
  */
-import type { BridgeManager, BridgeView as ManagedBridgeView } from '../../scheduler/bridges/manager.ts';
-import { sameAddress } from '../../scheduler/domain/bridge.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { BridgeSection } from './pages.ts';
+
+/** What the section shows of a bridge the scheduler manages (the scheduler's `BridgeView`, read-only). */
+export interface ManagedBridgeView {
+  readonly name: string | null;
+  readonly domain: string | null;
+  readonly conferenceIdRange: { readonly start: number; readonly end: number } | null;
+  readonly provisioning: { readonly state: string; readonly error: string | null };
+  readonly spaces: {
+    readonly total: number;
+    readonly inUse: number;
+    readonly missing: readonly number[];
+    readonly list: ReadonlyArray<{ readonly number: number; readonly coSpace: string | null; readonly inUse: boolean }>;
+  };
+  readonly warnings: readonly string[];
+}
+
+/** The port up.ts passes in (src/webPorts.ts): the managed bridges at a CMS API address. */
+export interface ManagedBridges {
+  at(baseUrl: string): Promise<readonly ManagedBridgeView[]>;
+}
 
 const PROVISION_CLASS: Record<string, string> = { provisioned: 'ok', failed: 'bad', provisioning: 'warn', none: 'warn' };
 
@@ -37,11 +55,9 @@ ${spaces.length > 0
 }
 
 /** A Bridges-page section for every bridge the scheduler manages at that bridge's address. */
-export function schedulerBridgeSection(manager: BridgeManager): BridgeSection {
+export function schedulerBridgeSection(bridges: ManagedBridges): BridgeSection {
   return async (_request, bridge) => {
-    const managed = (await manager.list()).filter(
-      (b) => sameAddress(b.address, bridge.api.endpoint.baseUrl) || b.cluster.some((m) => sameAddress(m.address ?? undefined, bridge.api.endpoint.baseUrl)),
-    );
+    const managed = await bridges.at(bridge.api.endpoint.baseUrl);
     if (managed.length === 0) return html`<p class="muted">Not managed by this system's scheduler.</p>`;
     return html`${managed.map(rangeSection)}`;
   };

@@ -9,8 +9,8 @@
 import type { Clock } from '../../shared/clock.ts';
 import { HttpTransport, UpstreamError } from '../../shared/http/transport.ts';
 import { maskFields, maskUri, maskXml } from '../../shared/logger.ts';
-import { CmsError } from '../errors.ts';
-import { attrOf, boolOf, child, childrenNamed, failureOf, numberOf, parseCmsXml, textOf, type XmlNode } from './xml.ts';
+import { CmsError } from './errors.ts';
+import { attrOf, boolOf, child, failureOf, listOf, numberOf, parseCmsXml, textOf, type XmlNode } from './xml.ts';
 
 export interface CmsEndpoint {
   /** `https://host[:port]` or `http://host:port`, without `/api/v1`. */
@@ -205,6 +205,7 @@ export class CmsClient {
       let text = '';
       let location: string | undefined;
       let failure: string | undefined;
+      let noAnswer: UpstreamError | undefined;
       try {
         const res = await this.#transport.http.request({
           method,
@@ -221,6 +222,7 @@ export class CmsClient {
         location = Array.isArray(loc) ? loc[0] : loc;
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
+        noAnswer = error;
         // No answer (refused, reset, timed out, TLS refused): retried below like a 503.
         failure = `${error.code ?? error.causeName}: ${error.detail}`;
         if (!TRANSIENT_CODES.has(error.code ?? '') && !this.#transport.closed) failure = `transport: ${failure}`;
@@ -242,7 +244,7 @@ export class CmsClient {
         await this.#options.clock.sleep(backoff * 2 ** (attempt - 1));
         continue;
       }
-      if (status === undefined) throw new CmsError(method, fullPath, undefined, undefined, failure ?? 'no answer');
+      if (status === undefined) throw new CmsError(method, fullPath, undefined, undefined, failure ?? 'no answer', undefined, noAnswer);
       if (status < 200 || status >= 300) {
         const details = failureOf(text);
         const message = details ? `${status} ${details.reason}${details.parameter ? ` (${details.parameter.name}: ${details.parameter.error})` : ''}` : `HTTP ${status}`;
@@ -264,20 +266,28 @@ export class CmsClient {
     return root;
   }
 
+  /** GET of an object a bridge may not have (an older CMS, or not configured): undefined on 404. */
+  async getOptional(path: string): Promise<XmlNode | undefined> {
+    try {
+      return await this.getObject(path);
+    } catch (error) {
+      if (error instanceof CmsError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** One page of a list. */
   async listPage(path: string, itemName: string, query: Readonly<Record<string, string | number>> = {}): Promise<ListResult> {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    const root = await this.getObject(qs === '' ? path : `${path}?${qs}`);
-    const items = childrenNamed(root, itemName);
-    const total = Number(attrOf(root, 'total') ?? items.length);
-    return { total: Number.isFinite(total) ? total : items.length, items };
+    return listOf(await this.getObject(qs === '' ? path : `${path}?${qs}`), itemName);
   }
 
   /**
    * Every item of a list, page by page. The offset advances by the number of items the bridge
-   * returned (its own cap decides the page size); stops on an empty page or when `total` is reached.
+   * returned (its own cap decides the page size); stops on an empty page, when `total` is reached, or
+   * after `maxItems` items (a bound against a bridge whose `total` never stops growing).
    */
-  async listAll(path: string, itemName: string, query: Readonly<Record<string, string | number>> = {}): Promise<ListResult> {
+  async listAll(path: string, itemName: string, query: Readonly<Record<string, string | number>> = {}, maxItems = Number.POSITIVE_INFINITY): Promise<ListResult> {
     const items: XmlNode[] = [];
     let total = 0;
     for (let offset = 0; ; ) {
@@ -285,7 +295,7 @@ export class CmsClient {
       total = page.total;
       items.push(...page.items);
       offset += page.items.length;
-      if (page.items.length === 0 || offset >= page.total) break;
+      if (page.items.length === 0 || offset >= page.total || offset >= maxItems) break;
     }
     return { total, items };
   }
@@ -306,7 +316,7 @@ export class CmsClient {
     await this.request('DELETE', path);
   }
 
-  // ---- typed operations the scheduler uses ----
+  // ---- typed operations ----
 
   async systemStatus(): Promise<SystemStatus> {
     const root = await this.getObject('/system/status');

@@ -71,6 +71,13 @@ export function childrenNamed(node: XmlNode | undefined, name: string): XmlNode[
   return node?.children.filter((c) => c.name.toLowerCase() === lower) ?? [];
 }
 
+/** The items of a list document (`<coSpaces total="n"><coSpace id="…">…`) and its `total`. */
+export function listOf(root: XmlNode | undefined, itemName: string): { total: number; items: XmlNode[] } {
+  const items = childrenNamed(root, itemName);
+  const total = Number(attrOf(root, 'total') ?? items.length);
+  return { total: Number.isFinite(total) ? total : items.length, items };
+}
+
 /** Text of a child element; undefined when absent (an empty element reads as ''). */
 export function textOf(node: XmlNode | undefined, name: string): string | undefined {
   return child(node, name)?.text;

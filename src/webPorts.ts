@@ -1,8 +1,16 @@
-import type { Clock } from '../../shared/clock.ts';
-import type { RunningScheduler } from '../../scheduler/server.ts';
-import { bookingCalendar, type BookingSeries } from '../../scheduler/bookings/index.ts';
-import { CalendarService } from '../../scheduler/service/calendar.ts';
-import type { BookingsBackend } from './pages.ts';
+/**
+ * The ports `switchboard up` passes to the web UI: the scheduler's services as the web pages see them.
+ * The web UI imports no service (eslint.config.js); the wiring from a running service to a page's port
+ * is done here, beside up.ts.
+ */
+import type { BridgeManager } from './scheduler/bridges/manager.ts';
+import { bookingCalendar, type BookingSeries } from './scheduler/bookings/index.ts';
+import { sameAddress } from './scheduler/domain/bridge.ts';
+import type { RunningScheduler } from './scheduler/server.ts';
+import { CalendarService } from './scheduler/service/calendar.ts';
+import type { Clock } from './shared/clock.ts';
+import type { BookingsBackend } from './web/bookings/pages.ts';
+import type { ManagedBridges } from './web/bridges/schedulerSection.ts';
 
 /** The series as someone who may not see its PIN gets it: no PIN on the series or any occurrence. */
 function withoutPins(series: BookingSeries): BookingSeries {
@@ -32,5 +40,13 @@ export function schedulerBookingsBackend(scheduler: RunningScheduler, clock: Clo
       const series = withoutPins(await svc.series(id));
       return bookingCalendar(series, { method: series.cancelled === true ? 'CANCEL' : 'REQUEST', dialIn: await calendar.dialIn(series), stampMs: clock.now() });
     },
+  };
+}
+
+/** The bridges the scheduler manages at an address (as primary or as a cluster member). */
+export function schedulerManagedBridges(manager: BridgeManager): ManagedBridges {
+  return {
+    at: async (baseUrl) =>
+      (await manager.list()).filter((b) => sameAddress(b.address, baseUrl) || b.cluster.some((m) => sameAddress(m.address ?? undefined, baseUrl))),
   };
 }

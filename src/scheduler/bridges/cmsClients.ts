@@ -6,7 +6,7 @@ import type { Clock } from '../../shared/clock.ts';
 import type { ManagedBridge } from '../domain/bridge.ts';
 import type { Endpoint } from '../domain/meeting.ts';
 import type { SecretBox } from '../secrets.ts';
-import { CmsClient, type CmsClientOptions } from './client.ts';
+import { CmsClient, type CmsClientOptions } from '../../clients/cms/client.ts';
 
 export class CmsClients {
   readonly #clients = new Map<string, { fingerprint: string; client: CmsClient }>();
