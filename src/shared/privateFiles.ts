@@ -2,7 +2,7 @@
  * The data directory holds passcodes, password hashes, sessions, API credentials, ingest tokens and
  * TLS keys, so it is readable by its owner only: the directory 0700 and every file in it 0600,
  * whatever the umask. Files are created with those modes and set to them again (chmod) when they
- * already exist, so an installation made before this rule is tightened on its next start.
+ * already exist, so files left with wider modes (an older installation, a copy, a restore) are tightened at start.
  */
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -32,7 +32,7 @@ export class CmsError extends Error {
     this.parameter = parameter;
   }
 
-  /** True when the bridge gave no answer, or answered 503 (busy) every time we tried. */
+  /** True when the error is the bridge giving no answer or answering 503 (busy): the client's retries ended on either. */
   get unreachable(): boolean {
     return this.status === undefined || this.status === 503;
   }

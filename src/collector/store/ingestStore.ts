@@ -25,7 +25,7 @@ import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '
 import type { XmlElement } from '../model/element.ts';
 import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
 import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
-import { callFromTable, callToTable, callValues, legFromTable, legToTable, legValues, mediaToTable, mediaValues } from './rows.ts';
+import { callFromTable, callToTable, callValues, camelRow, legFromTable, legToTable, legValues, mediaToTable, mediaValues, snake } from './rows.ts';
 import { OBJECT_TABLES, type ObjectKeyIndex, type ObjectSeqs, type ObjectTable } from './objectKeys.ts';
 import { closeLateObjects, normaliseAddress, sessionChanges, SessionEnds, type SessionChanges, type UpsertedSession } from './sessionEnds.ts';
 import type { PostgresStatistics } from './statistics.ts';
@@ -435,29 +435,6 @@ const SESSION_COLUMNS: readonly (keyof SessionTally)[] = [
   'remoteAddress',
 ];
 
-const snakeCache = new Map<string, string>();
-function snake(name: string): string {
-  let out = snakeCache.get(name);
-  if (out === undefined) {
-    out = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    snakeCache.set(name, out);
-  }
-  return out;
-}
-
-const camelCache = new Map<string, string>();
-function camelRow(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    let name = camelCache.get(key);
-    if (name === undefined) {
-      name = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-      camelCache.set(key, name);
-    }
-    out[name] = value;
-  }
-  return out;
-}
 
 // ---- the store ----------------------------------------------------------------------------
 

@@ -90,3 +90,29 @@ export function mediaValues(row: MediaSessionRow, seq: number, columns: readonly
   const source = row as unknown as Record<string, unknown>;
   return columns.map((c) => (c === 'seq' ? seq : source[c]));
 }
+
+const snakeCache = new Map<string, string>();
+/** A column name as SQL spells it (`callSeq` → `call_seq`). */
+export function snake(name: string): string {
+  let out = snakeCache.get(name);
+  if (out === undefined) {
+    out = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    snakeCache.set(name, out);
+  }
+  return out;
+}
+
+const camelCache = new Map<string, string>();
+/** A row read with raw SQL, its column names as the model spells them (`call_seq` → `callSeq`). */
+export function camelRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    let name = camelCache.get(key);
+    if (name === undefined) {
+      name = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+      camelCache.set(key, name);
+    }
+    out[name] = value;
+  }
+  return out;
+}

@@ -19,7 +19,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { closeCallAtSessionEnd, type CallRow } from '../model/call.ts';
 import { closeCallLegAtSessionEnd, type CallLegRow } from '../model/callLeg.ts';
-import { callFromTable, callToTable, legFromTable, legToTable } from './rows.ts';
+import { callFromTable, callToTable, camelRow, legFromTable, legToTable, snake } from './rows.ts';
 import type { CallLegTable, CallTable } from './schema.ts';
 
 type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -156,24 +156,6 @@ function endOf(last: readonly (number | null | undefined)[], started: StartedSes
   return endedMs <= started.firstMs ? endedMs : undefined;
 }
 
-const camelNames = new Map<string, string>();
-function camel(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    let name = camelNames.get(key);
-    if (name === undefined) {
-      name = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-      camelNames.set(key, name);
-    }
-    out[name] = value;
-  }
-  return out;
-}
-
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
 /** The table rows of a session's open calls and legs, closed at `endedMs`. */
 function closedRows(calls: readonly Record<string, unknown>[], legs: readonly Record<string, unknown>[], endedMs: number): { calls: CallTable[]; legs: CallLegTable[] } {
   const outCalls: CallTable[] = [];
@@ -214,8 +196,8 @@ export class SessionEnds {
         if (endedMs === undefined) continue;
         this.#statement(sqlite, MARK_ENDED).run(endedMs, s.session, o.session);
         const rows = closedRows(
-          (this.#statement(sqlite, OPEN_CALLS).all(o.session) as Record<string, unknown>[]).map(camel),
-          (this.#statement(sqlite, OPEN_LEGS).all(o.session) as Record<string, unknown>[]).map(camel),
+          (this.#statement(sqlite, OPEN_CALLS).all(o.session) as Record<string, unknown>[]).map(camelRow),
+          (this.#statement(sqlite, OPEN_LEGS).all(o.session) as Record<string, unknown>[]).map(camelRow),
           endedMs,
         );
         this.#saveSqlite(sqlite, 'call', rows.calls);
