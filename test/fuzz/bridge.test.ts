@@ -42,8 +42,8 @@ import {
   runProperty,
   shown,
   trace,
-  xmlProblem,
 } from '../support/fuzz.ts';
+import { xmlProblem } from '../support/strictXml.ts';
 import type { HttpAnswer } from '../support/http.ts';
 
 const FILE = 'test/fuzz/bridge.test.ts';

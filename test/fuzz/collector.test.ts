@@ -17,7 +17,8 @@ import fc from 'fast-check';
 import { body as cdr, recordsXml } from '../support/cdrXml.ts';
 import { COLLECTOR_API_USER, fixture, GUIDE, guidePosts, startTestCollector, type TestCollector } from '../support/collector.ts';
 import { forEachDialect } from '../support/databases.ts';
-import { assertReached, fuzzStats, runProperty, shown, trace, wellFormed } from '../support/fuzz.ts';
+import { assertReached, fuzzStats, runProperty, shown, trace } from '../support/fuzz.ts';
+import { wellFormed } from '../support/strictXml.ts';
 import { http } from '../support/http.ts';
 import { request } from 'undici';
 

@@ -17,7 +17,6 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { XMLValidator } from 'fast-xml-parser';
 
 const DEFAULT_SEED = 20260513;
 
@@ -128,36 +127,6 @@ function clip(text: string, max: number): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Checks
-
-/** A character outside XML 1.0's Char production (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF). */
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-/** Undefined when `text` is well-formed XML (fast-xml-parser's validator: structure, not characters); else why not. */
-function structureProblem(text: string): string | undefined {
-  // XMLValidator still ships in fast-xml-parser 5 (marked deprecated in favour of a separate package
-  // that is not a dependency of this project); the collector checks posts with it too.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
-  const valid = XMLValidator.validate(text);
-  return valid === true ? undefined : `not well-formed: ${valid.err.code} ${valid.err.msg} (line ${valid.err.line})`;
-}
-
-/** True when `text` is well-formed XML as far as its structure goes (elements, attributes, entities). */
-export function wellFormed(text: string): boolean {
-  return structureProblem(text) === undefined;
-}
-
-/** Undefined when `text` is a well-formed XML 1.0 document made only of XML characters; else why not. */
-export function xmlProblem(text: string): string | undefined {
-  const bad = NOT_XML_CHAR.exec(text);
-  if (bad) return `character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at ${bad.index} is not an XML 1.0 Char`;
-  return structureProblem(text);
-}
-
-/** Undefined when `text` holds no character XML 1.0 cannot carry; else which one. */
-export function nonXmlChar(text: string): string | undefined {
-  const bad = NOT_XML_CHAR.exec(text);
-  return bad ? `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at ${bad.index}` : undefined;
-}
 
 /** Fails with `message` and the first difference (in context) when `after` is not `before`. */
 export function assertUnchanged(before: string, after: string, message: string): void {
