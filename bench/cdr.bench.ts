@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { CdrPipeline } from '../src/bridge/cdr/pipeline.ts';
+import { CdrPipeline } from '../src/bridge/cdr/cdrPipeline.ts';
 import { renderRecordBody, renderRecords } from '../src/bridge/cdr/xml.ts';
 import { BridgeStorage } from '../src/bridge/storage/index.ts';
 import { systemClock } from '../src/shared/clock.ts';

@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Pool, request } from 'undici';
-import { CollectorStorage, WAL_AUTOCHECKPOINT_FRAMES } from '../src/collector/store/index.ts';
+import { CollectorStorage, WAL_AUTOCHECKPOINT_FRAMES } from '../src/collector/storage/index.ts';
 import { dropPostgresSchema } from '../src/shared/database.ts';
 
 const { values } = parseArgs({

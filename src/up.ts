@@ -29,7 +29,7 @@ import type { CmsClient } from './clients/cms/client.ts';
 import { attrOf, listOf } from './clients/cms/xml.ts';
 import { bridgeClient, text } from './web/bridges/bridgeClient.ts';
 import { livePart } from './web/bridges/live.ts';
-import { bridgesPart, type BridgeView, type ReceiverDelivery } from './web/bridges/pages.ts';
+import { bridgesPart, type BridgeConnection, type ReceiverDelivery } from './web/bridges/pages.ts';
 import { schedulerBridgeSection } from './web/bridges/schedulerSection.ts';
 import { schedulerBookingsBackend, schedulerManagedBridges } from './webPorts.ts';
 import { webUi } from './web/plugin.ts';
@@ -272,7 +272,7 @@ function webPages(bridge: RunningBridge, cms: CmsClient, scheduler: RunningSched
       return { id: d.id, delivered: d.delivered, backlog: d.backlog, ...(alarm ? { failing: alarm.failureReason } : {}) };
     });
   };
-  const bridges: BridgeView[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
+  const bridges: BridgeConnection[] = [{ key: 'local', label: `This system's bridge (${LOCAL_BRIDGE_NAME})`, api: cms, deliveryStatus }];
   registry.add(bridgesPart(bridges, [schedulerBridgeSection(schedulerManagedBridges(scheduler.bridges))]));
   registry.add(livePart(bridges));
   registry.add(bookingsPart(schedulerBookingsBackend(scheduler, clock)));

@@ -7,8 +7,8 @@ import type { Logger } from '../shared/logger.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { JobQueue } from './jobs/jobQueue.ts';
 import type { BridgeStorage } from './storage/index.ts';
-import type { CdrSink } from './cdr/records.ts';
-import type { CdrPipeline } from './cdr/pipeline.ts';
+import type { CdrSink } from './cdr/recordBodies.ts';
+import type { CdrPipeline } from './cdr/cdrPipeline.ts';
 import type { CallEngine } from './engine/callEngine.ts';
 import type { CallService } from './calls/callService.ts';
 

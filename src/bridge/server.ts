@@ -18,13 +18,13 @@ import { recoverBulkSyncs } from './jobs/coSpaceBulkSync.ts';
 import { JobQueue } from './jobs/jobQueue.ts';
 import { IDLE_STATUS, SOFTWARE_VERSION, type BridgeContext, type BridgeEvents } from './context.ts';
 import { parseUsersFile } from './domain/user.ts';
-import { teeCdrSink, type CdrSink } from './cdr/records.ts';
+import { teeCdrSink, type CdrSink } from './cdr/recordBodies.ts';
 import { CallService } from './calls/callService.ts';
 import { CallEngine, type EngineTiming } from './engine/callEngine.ts';
 import type { EndpointBehaviour } from './engine/endpoints.ts';
 import { simApi, type SimCredentials } from './sim/plugin.ts';
 import { BridgeStorage } from './storage/index.ts';
-import { CdrPipeline } from './cdr/pipeline.ts';
+import { CdrPipeline } from './cdr/cdrPipeline.ts';
 import type { CdrDeliveryConfig } from './cdr/pusher.ts';
 
 export interface BridgeConfig {

@@ -5,7 +5,7 @@
  *
  * The refusals of a CDR post (`malformedXml` to `emptyBody`, and `storageRefused`) are not answered
  * as errors: the pipeline quarantines the post, answers 200, and keeps the code and message as the
- * quarantine's reason (`ingest/pipeline.ts`). What a CDR sender is answered with an error status:
+ * quarantine's reason (`ingest/ingestPipeline.ts`). What a CDR sender is answered with an error status:
  * `unauthorized`, `methodNotAllowed`, `bodyTooLarge`, and the transient `busy` and
  * `storageUnavailable` (503 with Retry-After: send again).
  */
@@ -53,7 +53,7 @@ export const collectorErrors = {
   /** A request the HTTP layer could not read (framing, encoding). */
   badRequest: (status: number, detail: string) => new CollectorError(status, status === 413 ? 'bodyTooLarge' : 'badRequest', detail),
   emptyBody: () => new CollectorError(400, 'emptyBody', 'empty body: a CDR post is a <records> document'),
-  /** The database refused the post for a reason sending it again cannot fix (`store/failures.ts`). */
+  /** The database refused the post for a reason sending it again cannot fix (`storage/failures.ts`). */
   storageRefused: (detail: string) => new CollectorError(400, 'storageRefused', `the database refused the records: ${detail}`),
   /** Too many post bodies are being received at once (`ingest/limits.ts`). */
   busy: () => new CollectorError(503, 'busy', 'too many large posts are being received; send again later'),

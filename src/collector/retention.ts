@@ -1,7 +1,7 @@
 /** Drops records older than N days, once at start and then every interval, on the injected Clock. */
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
-import { DAY_MS, type ReportStore } from './store/reportStore.ts';
+import { DAY_MS, type ReportStore } from './storage/reportStore.ts';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 

@@ -8,14 +8,14 @@ import { createErrorHandler } from '../shared/http/errorHandler.ts';
 import { urlOf, type ListenAddress } from '../shared/listen.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadOrCreateTls } from '../shared/tls.ts';
-import { registerQueryApi, type ApiCredentials } from './api/routes.ts';
+import { registerQueryApi, type QueryApiCredentials } from './api/routes.ts';
 import { CollectorError, collectorErrors } from './errors.ts';
 import { BodyBudget, CDR_BODY_BUDGET, CDR_BODY_LIMIT } from './ingest/limits.ts';
-import { CdrIngest } from './ingest/pipeline.ts';
+import { CdrIngest } from './ingest/ingestPipeline.ts';
 import { registerReceiver, type IngestAuth } from './ingest/receive.ts';
 import { XmlValidatorPool } from './ingest/validation.ts';
 import { RetentionSchedule } from './retention.ts';
-import { CollectorStorage } from './store/index.ts';
+import { CollectorStorage } from './storage/index.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -25,7 +25,7 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 export interface CollectorConfig {
   readonly database: string;
   readonly dataDir: string;
-  readonly credentials: ApiCredentials;
+  readonly credentials: QueryApiCredentials;
   readonly ingestAuth?: IngestAuth | undefined;
   /** Plain HTTP listener; omitted = none (unless no TLS listener either: then 127.0.0.1:0). */
   readonly listen?: ListenAddress | undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { newGuid } from '../../src/shared/ids.ts';
-import type { CdrRecordBody } from '../../src/bridge/cdr/records.ts';
+import type { CdrRecordBody } from '../../src/bridge/cdr/recordBodies.ts';
 import { forEachDialect } from '../support/databases.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { CdrPipeline } from '../../src/bridge/cdr/pipeline.ts';
+import { CdrPipeline } from '../../src/bridge/cdr/cdrPipeline.ts';
 import type { CdrDeliveryConfig } from '../../src/bridge/cdr/pusher.ts';
 import { BridgeStorage } from '../../src/bridge/storage/index.ts';
 import { FakeClock } from '../../src/shared/clock.ts';

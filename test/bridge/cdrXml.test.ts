@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { cdrTime, renderRecordBody, renderRecords } from '../../src/bridge/cdr/xml.ts';
-import type { CdrRecordBody } from '../../src/bridge/cdr/records.ts';
+import type { CdrRecordBody } from '../../src/bridge/cdr/recordBodies.ts';
 import { xmlShape } from '../support/http.ts';
 import { GUIDE_FLOW, LEG_A } from '../support/cdrRecords.ts';
 import { parseRecords } from '../support/cdrReceiver.ts';

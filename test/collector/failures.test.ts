@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { isTransientStorageError } from '../../src/collector/store/failures.ts';
+import { isTransientStorageError } from '../../src/collector/storage/failures.ts';
 import { postgresProblem, TEST_PG_URL } from '../support/databases.ts';
 
 async function caught(action: () => unknown): Promise<unknown> {

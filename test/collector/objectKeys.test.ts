@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { CollectorStorage } from '../../src/collector/store/index.ts';
-import type { PostInput } from '../../src/collector/store/ingestStore.ts';
+import { CollectorStorage } from '../../src/collector/storage/index.ts';
+import type { PostInput } from '../../src/collector/storage/ingestStore.ts';
 import { at, body, type RecordSpec } from '../support/cdrXml.ts';
 import { forEachDialect, freshDatabase } from '../support/databases.ts';
 import { commitEach, parsedPosts } from '../support/ingest.ts';

@@ -119,7 +119,7 @@ describe('CDR parser', () => {
 
 describe('report helpers', () => {
   it('reads compact number lists and sweeps hourly peaks (ends before begins on ties)', async () => {
-    const { parseNumberList, sweepByHour, HOUR_MS } = await import('../../src/collector/store/reportStore.ts');
+    const { parseNumberList, sweepByHour, HOUR_MS } = await import('../../src/collector/storage/reportStore.ts');
     assert.deepEqual([...parseNumberList('3,1000.0,25')], [3, 1000, 25]);
     assert.deepEqual([...parseNumberList('')], []);
     const h = HOUR_MS;

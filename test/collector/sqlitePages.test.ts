@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { WAL_AUTOCHECKPOINT_FRAMES } from '../../src/collector/store/index.ts';
+import { WAL_AUTOCHECKPOINT_FRAMES } from '../../src/collector/storage/index.ts';
 import { startTestCollector } from '../support/collector.ts';
 import { body, recordsXml } from '../support/cdrXml.ts';
 

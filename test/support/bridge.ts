@@ -6,7 +6,7 @@ import { FakeClock, type Clock } from '../../src/shared/clock.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import type { DialectName } from '../../src/shared/database.ts';
-import { MemoryCdrSink, type CdrRecordBody } from '../../src/bridge/cdr/records.ts';
+import { MemoryCdrSink, type CdrRecordBody } from '../../src/bridge/cdr/recordBodies.ts';
 
 /** A memory sink that also remembers which records were emitted together (one CDR post each). */
 export class PostRecordingSink extends MemoryCdrSink {

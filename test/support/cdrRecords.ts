@@ -1,5 +1,5 @@
 /** CDR record bodies for tests: the guide's example flow and a cheap generator. */
-import type { CdrRecordBody } from '../../src/bridge/cdr/records.ts';
+import type { CdrRecordBody } from '../../src/bridge/cdr/recordBodies.ts';
 
 export const LEG_A = 'fc9c85ca-8c41-4a1a-9252-b16977d1e4e1';
 export const LEG_B = '9cfdb064-3ae9-4b08-a003-6478187f375f';

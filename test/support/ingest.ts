@@ -1,7 +1,7 @@
 /** Feeds records straight to a collector store (no HTTP): parsed posts and one commit per post. */
 import { parseCdrPost } from '../../src/collector/ingest/parse.ts';
-import type { CollectorStorage } from '../../src/collector/store/index.ts';
-import type { PostInput } from '../../src/collector/store/ingestStore.ts';
+import type { CollectorStorage } from '../../src/collector/storage/index.ts';
+import type { PostInput } from '../../src/collector/storage/ingestStore.ts';
 import { recordsXml, type RecordSpec } from './cdrXml.ts';
 
 /** Posts of `size` records each, as parsed input, received at `receivedMs`. */

@@ -5,7 +5,7 @@ import { FakeClock } from '../../src/shared/clock.ts';
 import type { CmsClient } from '../../src/clients/cms/client.ts';
 import { bridgeClient } from '../../src/web/bridges/bridgeClient.ts';
 import { livePart } from '../../src/web/bridges/live.ts';
-import type { BridgeView } from '../../src/web/bridges/pages.ts';
+import type { BridgeConnection } from '../../src/web/bridges/pages.ts';
 import { PageRegistry } from '../../src/web/registry.ts';
 import { browserProblem, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
 import { API_USER, startTestBridge, type TestBridge } from '../support/bridge.ts';
@@ -21,7 +21,7 @@ describe('Live page', () => {
     clock = new FakeClock();
     bridge = await startTestBridge('sqlite', { clock, name: 'cb-live' });
     cms = bridgeClient({ baseUrl: bridge.bridge.httpUrl ?? '', user: API_USER.user, password: API_USER.password, allowSelfSigned: false });
-    const bridges: BridgeView[] = [{ key: 'b1', label: 'Bridge one', api: cms }];
+    const bridges: BridgeConnection[] = [{ key: 'b1', label: 'Bridge one', api: cms }];
     web = await startTestWeb('sqlite', { registry: new PageRegistry().add(livePart(bridges)) });
     await web.addUser('viewer', 'viewer');
     await web.addUser('booker', 'booker');

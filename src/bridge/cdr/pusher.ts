@@ -75,7 +75,7 @@ interface Batch {
   readonly body: string;
 }
 
-type PostOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: CdrFailureReason; readonly detail: string };
+type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: CdrFailureReason; readonly detail: string };
 
 class PostTimeout extends Error {
   constructor() {
@@ -300,7 +300,7 @@ export class ReceiverPusher {
     }
   }
 
-  async #post(batch: Batch): Promise<PostOutcome> {
+  async #post(batch: Batch): Promise<PushOutcome> {
     const { clock, config } = this.#host;
     const attempt = new AbortController();
     const onStop = (): void => attempt.abort(this.#stop.signal.reason);

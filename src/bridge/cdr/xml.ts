@@ -24,7 +24,7 @@ import type {
   RecordingStartBody,
   StreamingStartBody,
   VideoStream,
-} from './records.ts';
+} from './recordBodies.ts';
 
 /** RFC 3339 UTC to the second, as CMS writes record times: `2015-07-23T07:32:55Z`. */
 export function cdrTime(ms: number): string {

@@ -15,6 +15,7 @@ import { newGuid, newSecret } from '../../shared/ids.ts';
 import { bridgeErrors } from '../errors.ts';
 import { bool, getString, int, oneOf, ref, str, type ParamDef, type ParamValues } from '../params.ts';
 import { CALL_ID, doesNotExist, PASSCODE, SECRET, URI_USER_PART, type CoSpace } from './coSpace.ts';
+import type { Mutable } from '../../shared/types.ts';
 
 export interface AccessMethod {
   readonly id: string;
@@ -55,7 +56,6 @@ export interface AccessMethodNamespace {
   minPasscodeLength(dialInSecurityProfile: string | null, coSpace: CoSpace): Promise<number | undefined>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export async function applyAccessMethodParams(
   coSpace: CoSpace,

@@ -2,6 +2,7 @@
  * Calls: the parameters `/calls` accepts and the live settings a call carries. Free of HTTP and SQL.
  */
 import { bool, int, oneOf, ref, str, type ParamDef, type ParamValues } from '../params.ts';
+import type { Mutable } from '../../shared/types.ts';
 
 export interface CallSettings {
   readonly locked: boolean;
@@ -52,7 +53,6 @@ export const callParams: readonly ParamDef[] = [
   { name: 'panePlacementSelfPaneMode', field: oneOf('skip', 'self', 'blank') },
 ];
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Applies validated call parameters; an empty value resets a setting to its default. */
 export function applyCallParams(current: CallSettings, values: ParamValues): CallSettings {

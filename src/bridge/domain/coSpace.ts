@@ -9,6 +9,7 @@
 import { BridgeError, bridgeErrors } from '../errors.ts';
 import { newGuid, newSecret } from '../../shared/ids.ts';
 import { bool, int, oneOf, ref, str, type ParamDef, type ParamValues } from '../params.ts';
+import type { Mutable } from '../../shared/types.ts';
 
 export const LAYOUTS = [
   'allEqual',
@@ -96,7 +97,6 @@ export interface CoSpaceNamespace {
   minPasscodeLength(coSpace: CoSpace): Promise<number | undefined>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A coSpace with nothing set: CMS defaults (nonMemberAccess true), a new id and callCorrelator. */
 export function newCoSpace(fields: Partial<CoSpace> = {}): CoSpace {

@@ -19,6 +19,7 @@ import { newGuid, newSecret } from '../../shared/ids.ts';
 import { getBoolean, getInteger, getString, int, ref, str, bool, type ParamDef, type ParamValues } from '../params.ts';
 import { bridgeErrors } from '../errors.ts';
 import { CALL_ID, newCoSpace, URI_USER_PART, type CoSpace } from './coSpace.ts';
+import type { Mutable } from '../../shared/types.ts';
 
 /** The most coSpaces one sync makes (endIndex - startIndex + 1). */
 export const MAX_SYNC_RANGE = 100_000;
@@ -166,7 +167,6 @@ function checkMapping(name: string, template: string, kind: 'uri' | 'name' | 'ca
   if (kind === 'callId' && literal !== '' && !/^\d+$/.test(literal)) throw bridgeErrors.parameterError(name, 'invalidValue');
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Applies validated parameters to a parameter set (new or existing). References are checked by the caller. */
 export function applyBulkParameterSetParams(existing: CoSpaceBulkParameterSet | undefined, values: ParamValues): CoSpaceBulkParameterSet {

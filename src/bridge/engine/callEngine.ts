@@ -18,7 +18,7 @@
 import { newGuid } from '../../shared/ids.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { CdrRecordBody, CdrSink, CallType } from '../cdr/records.ts';
+import type { CdrRecordBody, CdrSink, CallType } from '../cdr/recordBodies.ts';
 import type { CoSpace } from '../domain/coSpace.ts';
 import type { CallSettings } from '../domain/call.ts';
 import type { ParamValue } from '../params.ts';
@@ -33,7 +33,7 @@ import {
   type EndpointBehaviour,
   type MediaReport,
 } from './endpoints.ts';
-import { callEndRecord, callLegEndRecord, callLegStartRecord, callLegUpdateRecord, callStartRecord } from './records.ts';
+import { callEndRecord, callLegEndRecord, callLegStartRecord, callLegUpdateRecord, callStartRecord } from './recordBuilders.ts';
 import type { CallLimits, LegEnd, LiveCall, LiveLeg } from './types.ts';
 
 export interface EngineTiming {

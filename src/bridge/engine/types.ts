@@ -1,6 +1,6 @@
 /** The live objects of a call bridge: calls, call legs (one participant each). In memory only. */
 import type { TimerHandle } from '../../shared/clock.ts';
-import type { CallType, ConfirmationStatus, CallLegEndReason } from '../cdr/records.ts';
+import type { CallType, ConfirmationStatus, CallLegEndReason } from '../cdr/recordBodies.ts';
 import type { CallSettings } from '../domain/call.ts';
 import type { ParamValue } from '../params.ts';
 import type { AlarmType, EndpointBehaviour, MediaReport } from './endpoints.ts';

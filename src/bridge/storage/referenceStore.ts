@@ -29,7 +29,7 @@ function idFields(params: readonly ParamDef[], collection: string): string[] {
   return params.flatMap((p) => (p.field.type === 'id' && p.field.collection === collection ? [p.name] : []));
 }
 
-type Fields = Record<string, unknown>;
+type ReferenceFields = Record<string, unknown>;
 
 export class ReferenceStore {
   constructor(private readonly db: Kysely<BridgeDatabase>) {}
@@ -46,7 +46,7 @@ export class ReferenceStore {
       const fields = referenceFields(kind).flatMap(([f, c]) => (c === collection ? [f] : []));
       if (fields.length === 0) continue;
       const rows = await this.db.selectFrom('config_object').select('fields').where('kind', '=', kind.collection).execute();
-      for (const r of rows) collect(JSON.parse(r.fields) as Fields, fields, ids);
+      for (const r of rows) collect(JSON.parse(r.fields) as ReferenceFields, fields, ids);
     }
     for (const [table, params] of [
       ['access_method', accessMethodParams],
@@ -55,7 +55,7 @@ export class ReferenceStore {
       const fields = idFields(params, collection);
       for (const field of fields) {
         const rows = await this.db.selectFrom(table).select('fields').where('fields', 'like', `%"${field}":"%`).execute();
-        for (const r of rows) collect(JSON.parse(r.fields) as Fields, [field], ids);
+        for (const r of rows) collect(JSON.parse(r.fields) as ReferenceFields, [field], ids);
       }
     }
     return ids;
@@ -78,7 +78,7 @@ export class ReferenceStore {
         .where('fields', 'like', pattern)
         .execute();
       for (const r of rows) {
-        const parsed = JSON.parse(r.fields) as Fields;
+        const parsed = JSON.parse(r.fields) as ReferenceFields;
         if (!strip(parsed, fields, id)) continue;
         await this.db
           .updateTable('config_object')
@@ -95,21 +95,21 @@ export class ReferenceStore {
       if (fields.length === 0) continue;
       const rows = await this.db.selectFrom(table).select(['id', 'fields']).where('fields', 'like', pattern).execute();
       for (const r of rows) {
-        const parsed = JSON.parse(r.fields) as Fields;
+        const parsed = JSON.parse(r.fields) as ReferenceFields;
         if (strip(parsed, fields, id)) await this.db.updateTable(table).set({ fields: JSON.stringify(parsed) }).where('id', '=', r.id).execute();
       }
     }
   }
 }
 
-function collect(parsed: Fields, fields: readonly string[], into: Set<string>): void {
+function collect(parsed: ReferenceFields, fields: readonly string[], into: Set<string>): void {
   for (const f of fields) {
     const v = parsed[f];
     if (typeof v === 'string') into.add(v);
   }
 }
 
-function strip(parsed: Fields, fields: readonly string[], id: string): boolean {
+function strip(parsed: ReferenceFields, fields: readonly string[], id: string): boolean {
   let changed = false;
   for (const f of fields) {
     if (parsed[f] === id) {

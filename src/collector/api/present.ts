@@ -1,9 +1,9 @@
 /** JSON shapes of the query API: times as ISO 8601 UTC, booleans as booleans, internals left out. */
-import type { CallRow } from '../model/call.ts';
-import type { CallLegAlarm, CallLegRow } from '../model/callLeg.ts';
-import type { MediaSessionRow } from '../model/media.ts';
-import type { QuarantinedPost, QuarantineSummary } from '../store/quarantineStore.ts';
-import type { SessionRow, StoredRecord } from '../store/queryStore.ts';
+import type { CallRow } from '../domain/call.ts';
+import type { CallLegAlarm, CallLegRow } from '../domain/callLeg.ts';
+import type { MediaSessionRow } from '../domain/media.ts';
+import type { QuarantinedPost, QuarantineSummary } from '../storage/quarantineStore.ts';
+import type { SessionRow, StoredRecord } from '../storage/queryStore.ts';
 import { isUtf8 } from '../ingest/text.ts';
 
 export function iso(ms: number | null | undefined): string | null {
@@ -38,7 +38,7 @@ export function presentCall(row: CallRow): Record<string, unknown> {
 }
 
 const LEG_TIMES = new Set(['startMs', 'connectedMs', 'endMs', 'beginMs']);
-/** Internals: merge order, alarms (shown below), and the storage's object keys (`store/schema.ts`). */
+/** Internals: merge order, alarms (shown below), and the storage's object keys (`storage/schema.ts`). */
 const LEG_HIDDEN = new Set(['lastOrder', 'alarms', 'seq', 'callSeq']);
 
 /** A call leg, flat (one column per field, as in CSV); `alarms` as a list in JSON, JSON text in CSV. */

@@ -15,7 +15,7 @@ import {
   topReport,
   usageReport,
 } from '../reports/reports.ts';
-import type { CollectorStorage } from '../store/index.ts';
+import type { CollectorStorage } from '../storage/index.ts';
 import { csvStream } from './csv.ts';
 import {
   callLegsQuery,
@@ -47,12 +47,12 @@ import {
  */
 export const API_BODY_LIMIT = 16 * 1024;
 
-export type ApiCredentials = BasicCredentials;
+export type QueryApiCredentials = BasicCredentials;
 
 export interface QueryApiOptions {
   readonly storage: CollectorStorage;
   readonly clock: Clock;
-  readonly credentials: ApiCredentials;
+  readonly credentials: QueryApiCredentials;
 }
 
 async function table(reply: FastifyReply, format: 'json' | 'csv', name: string, rows: Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<unknown> {

@@ -9,7 +9,7 @@ export interface CommitTarget<In, Out> {
   commit(items: readonly In[]): Promise<Out[]>;
 }
 
-interface Pending<In, Out> {
+interface PendingItem<In, Out> {
   readonly item: In;
   resolve(outcome: Out): void;
   reject(error: unknown): void;
@@ -25,7 +25,7 @@ export interface GroupLimit<In> {
 export class GroupCommitter<In, Out> {
   readonly #target: CommitTarget<In, Out>;
   readonly #limit: GroupLimit<In>;
-  #queue: Pending<In, Out>[] = [];
+  #queue: PendingItem<In, Out>[] = [];
   #running: Promise<void> | undefined;
 
   constructor(target: CommitTarget<In, Out>, limit: GroupLimit<In>) {
@@ -52,10 +52,10 @@ export class GroupCommitter<In, Out> {
       // Let the event loop read requests that arrived during the last commit (SQLite commits block
       // it), so they join this group instead of each paying its own disk sync.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const group: Pending<In, Out>[] = [];
+      const group: PendingItem<In, Out>[] = [];
       let weight = 0;
       while (this.#queue.length > 0) {
-        const next = this.#queue[0] as Pending<In, Out>;
+        const next = this.#queue[0] as PendingItem<In, Out>;
         const w = this.#limit.weight(next.item);
         if (group.length > 0 && weight + w > this.#limit.max) break;
         group.push(next);

@@ -9,7 +9,7 @@
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { collectorErrors } from '../errors.ts';
-import type { XmlElement } from '../model/element.ts';
+import type { XmlElement } from '../domain/element.ts';
 import { scanPost, type ScannedPost } from './scanner.ts';
 import { escapeAttributes, escapeElement, escapeNul } from './text.ts';
 import { validateXml, type Validity } from './validation.ts';

@@ -16,7 +16,7 @@ import { credentialsMatch, parseBasicAuth, secretEquals } from '../../shared/htt
 import type { Logger } from '../../shared/logger.ts';
 import { collectorErrors, type CollectorError } from '../errors.ts';
 import type { BodyBudget, BodyShare } from './limits.ts';
-import type { CdrIngest } from './pipeline.ts';
+import type { CdrIngest } from './ingestPipeline.ts';
 
 export interface IngestAuth {
   readonly user?: string | undefined;

@@ -16,7 +16,7 @@
  * attributes, same trimmed and joined texts, same children in document order): the parser tests
  * compare the two on the posts bridges send and on thousands of mutated ones.
  */
-import type { XmlElement } from '../model/element.ts';
+import type { XmlElement } from '../domain/element.ts';
 
 export interface ScannedRecord {
   readonly attributes: Record<string, string>;

@@ -13,7 +13,7 @@
  *   PostgreSQL refuses, cannot come out of a UTF-8 decoding.
  */
 import { isUtf8 } from 'node:buffer';
-import type { XmlElement } from '../model/element.ts';
+import type { XmlElement } from '../domain/element.ts';
 
 /** How U+0000 is stored. */
 export const ESCAPED_NUL = '\\u0000';

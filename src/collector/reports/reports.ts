@@ -3,14 +3,14 @@
  * hours without events filled in (licence planning needs every hour), defaults for the range.
  */
 import { collectorErrors } from '../errors.ts';
-import { DAY_MS, HOUR_MS, type Range, type ReportStore, type UsageGroup } from '../store/reportStore.ts';
+import { DAY_MS, HOUR_MS, type ReportRange, type ReportStore, type UsageGroup } from '../storage/reportStore.ts';
 
 export const DEFAULT_RANGE_DAYS = 7;
 /** Longest range an hourly report covers (about 13 months). */
 export const MAX_HOURLY_BUCKETS = 24 * 400;
 
 /** The requested range, defaulting to the last 7 days up to now. */
-export function reportRange(nowMs: number, from: number | undefined, to: number | undefined): Range {
+export function reportRange(nowMs: number, from: number | undefined, to: number | undefined): ReportRange {
   const end = to ?? nowMs;
   const start = from ?? end - DEFAULT_RANGE_DAYS * DAY_MS;
   if (start >= end) throw collectorErrors.invalidParameter([{ path: 'from', message: 'must be before to' }]);
@@ -30,18 +30,18 @@ function day(index: number): string {
   return name;
 }
 
-export async function usageReport(store: ReportStore, group: UsageGroup, range: Range): Promise<Record<string, unknown>[]> {
+export async function usageReport(store: ReportStore, group: UsageGroup, range: ReportRange): Promise<Record<string, unknown>[]> {
   const rows = await store.usage(group, range);
   return rows.map((r) => ({ day: day(r.day), [group]: r.key, name: r.name, minutes: round(r.minutes), callLegs: r.callLegs }));
 }
 
-export async function topReport(store: ReportStore, group: UsageGroup, range: Range, limit: number): Promise<Record<string, unknown>[]> {
+export async function topReport(store: ReportStore, group: UsageGroup, range: ReportRange, limit: number): Promise<Record<string, unknown>[]> {
   const rows = await store.top(group, range, limit);
   return rows.map((r) => ({ [group]: r.key, name: r.name, minutes: round(r.minutes), callLegs: r.callLegs, calls: r.calls }));
 }
 
 /** Peak concurrent call legs and calls for every hour of the range. */
-export async function concurrencyReport(store: ReportStore, range: Range): Promise<Record<string, unknown>[]> {
+export async function concurrencyReport(store: ReportStore, range: ReportRange): Promise<Record<string, unknown>[]> {
   const firstHour = Math.floor(range.from / HOUR_MS);
   const lastHour = Math.ceil(range.to / HOUR_MS) - 1;
   if (lastHour - firstHour + 1 > MAX_HOURLY_BUCKETS) {
@@ -68,11 +68,11 @@ export async function concurrencyReport(store: ReportStore, range: Range): Promi
   }));
 }
 
-export async function disconnectReasonsReport(store: ReportStore, range: Range): Promise<Record<string, unknown>[]> {
+export async function disconnectReasonsReport(store: ReportStore, range: ReportRange): Promise<Record<string, unknown>[]> {
   return (await store.disconnectReasons(range)).map((r) => ({ reason: r.reason, remoteTeardown: r.remoteTeardown, callLegs: r.callLegs }));
 }
 
-export async function qualityReport(store: ReportStore, range: Range): Promise<Record<string, unknown>[]> {
+export async function qualityReport(store: ReportStore, range: ReportRange): Promise<Record<string, unknown>[]> {
   return (await store.quality(range)).map((r) => ({ ...r, day: day(r.day) }));
 }
 

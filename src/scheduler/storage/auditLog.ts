@@ -7,14 +7,14 @@
  */
 import type { AuditEntry, AuditStore } from './auditStore.ts';
 
-interface Pending {
+interface PendingEntry {
   readonly entry: AuditEntry;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
 export class AuditLog {
-  #queue: Pending[] = [];
+  #queue: PendingEntry[] = [];
   #scheduled = false;
 
   constructor(private readonly store: Pick<AuditStore, 'appendMany'>) {}

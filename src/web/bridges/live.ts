@@ -10,14 +10,14 @@ import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
 import { attrOf, child } from '../../clients/cms/xml.ts';
 import { text, viaBridge } from './bridgeClient.ts';
-import type { BridgeView } from './pages.ts';
+import type { BridgeConnection } from './pages.ts';
 
 export const POLL_SECONDS = 2;
 
 /** Calls, and legs of a call, read per poll at most. */
 const MAX_ITEMS = 1000;
 
-interface LiveLeg {
+interface LiveLegView {
   readonly id: string;
   readonly name: string;
   readonly remoteParty: string;
@@ -28,13 +28,13 @@ interface LiveLeg {
   readonly alarms: string[];
 }
 
-interface LiveCall {
+interface LiveCallView {
   readonly id: string;
   readonly name: string;
-  readonly legs: LiveLeg[];
+  readonly legs: LiveLegView[];
 }
 
-async function liveCalls(bridge: BridgeView): Promise<LiveCall[]> {
+async function liveCalls(bridge: BridgeConnection): Promise<LiveCallView[]> {
   const { items: calls } = await viaBridge(bridge.api.listAll('/calls', 'call', {}, MAX_ITEMS));
   return Promise.all(
     calls.map(async (call) => {
@@ -72,7 +72,7 @@ function duration(seconds: number): string {
 
 const STATE_CLASS: Record<string, string> = { connected: 'ok', ringing: 'warn', initial: 'warn', onHold: 'warn' };
 
-function legRow(kit: WebKit, request: FastifyRequest, bridge: BridgeView, leg: LiveLeg): SafeHtml {
+function legRow(kit: WebKit, request: FastifyRequest, bridge: BridgeConnection, leg: LiveLegView): SafeHtml {
   const canAct = kit.can(request, 'book');
   const base = `/live/${bridge.key}/callLegs/${leg.id}`;
   return html`<tr id="leg-${leg.id}">
@@ -95,11 +95,11 @@ function legRow(kit: WebKit, request: FastifyRequest, bridge: BridgeView, leg: L
 </tr>`;
 }
 
-async function liveSection(kit: WebKit, request: FastifyRequest, bridges: readonly BridgeView[], failure?: WebError): Promise<SafeHtml> {
+async function liveSection(kit: WebKit, request: FastifyRequest, bridges: readonly BridgeConnection[], failure?: WebError): Promise<SafeHtml> {
   const canAct = kit.can(request, 'book');
   const sections = await Promise.all(
     bridges.map(async (bridge) => {
-      let calls: LiveCall[];
+      let calls: LiveCallView[];
       try {
         calls = await liveCalls(bridge);
       } catch (error) {
@@ -137,8 +137,8 @@ ${sections}
 </div>`;
 }
 
-export function livePart(bridges: readonly BridgeView[]): WebPart {
-  const byKey = (key: string): BridgeView => {
+export function livePart(bridges: readonly BridgeConnection[]): WebPart {
+  const byKey = (key: string): BridgeConnection => {
     const bridge = bridges.find((b) => b.key === key);
     if (!bridge) throw webErrors.notFound('bridge');
     return bridge;

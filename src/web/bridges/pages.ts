@@ -25,7 +25,7 @@ export interface ReceiverDelivery {
   readonly failing?: string;
 }
 
-export interface BridgeView {
+export interface BridgeConnection {
   /** URL-safe key: /bridges/KEY/... */
   readonly key: string;
   readonly label: string;
@@ -35,7 +35,7 @@ export interface BridgeView {
 }
 
 /** Extra sections from other parts (the scheduler adds conference range and provisioning state). */
-export type BridgeSection = (request: FastifyRequest, bridge: BridgeView) => Promise<SafeHtml>;
+export type BridgeSection = (request: FastifyRequest, bridge: BridgeConnection) => Promise<SafeHtml>;
 
 async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: T } | { error: string }> {
   try {
@@ -55,7 +55,7 @@ function uptime(seconds: string): string {
   return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 
-async function bridgeSummary(bridge: BridgeView): Promise<SafeHtml> {
+async function bridgeSummary(bridge: BridgeConnection): Promise<SafeHtml> {
   const status = await attempt(() => viaBridge(bridge.api.getObject('/system/status')));
   if ('error' in status) {
     return html`<p class="error" role="alert"><span class="state bad">unreachable</span> ${status.error}</p>`;
@@ -106,7 +106,7 @@ interface Receiver {
   readonly uri: string;
 }
 
-async function readReceivers(bridge: BridgeView): Promise<Receiver[] | undefined> {
+async function readReceivers(bridge: BridgeConnection): Promise<Receiver[] | undefined> {
   const doc = await viaBridge(bridge.api.getOptional('/system/cdrReceivers'));
   if (doc === undefined) return undefined;
   return listOf(doc, 'cdrReceiver').items.map((r) => ({ id: attrOf(r, 'id') ?? '', uri: text(r, 'uri') }));
@@ -148,7 +148,7 @@ export function checkReceiverUri(value: string, field: string): string {
   return value;
 }
 
-function deliveryCell(bridge: BridgeView, receiver: Receiver | undefined, alarms: readonly XmlNode[]): SafeHtml {
+function deliveryCell(bridge: BridgeConnection, receiver: Receiver | undefined, alarms: readonly XmlNode[]): SafeHtml {
   if (!receiver) return html`<span class="muted">not configured</span>`;
   if (receiver.uri === '') return html`<span class="muted">no URI</span>`;
   const delivery = bridge.deliveryStatus?.().find((d) => d.id === receiver.id);
@@ -166,7 +166,7 @@ function deliveryCell(bridge: BridgeView, receiver: Receiver | undefined, alarms
 
 async function cdrSettingsPage(
   kit: WebKit,
-  bridge: BridgeView,
+  bridge: BridgeConnection,
   request: FastifyRequest,
   reply: FastifyReply,
   failure?: { error: WebError; values: string[] },
@@ -218,7 +218,7 @@ ${editable ? html`<p><button type="submit">Submit</button></p>` : html`<p class=
  * rules the page cannot know in advance, so it is asked, not predicted.) A slot's POST never exceeds
  * the bridge's 4 receivers: it is made only where no receiver exists.
  */
-async function saveReceivers(bridge: BridgeView, values: string[]): Promise<void> {
+async function saveReceivers(bridge: BridgeConnection, values: string[]): Promise<void> {
   const receivers = (await readReceivers(bridge)) ?? [];
   const undo: Array<() => Promise<unknown>> = [];
   const deletions: Receiver[] = [];
@@ -246,8 +246,8 @@ async function saveReceivers(bridge: BridgeView, values: string[]): Promise<void
   }
 }
 
-export function bridgesPart(bridges: readonly BridgeView[], sections: readonly BridgeSection[] = []): WebPart {
-  const byKey = (key: string): BridgeView => {
+export function bridgesPart(bridges: readonly BridgeConnection[], sections: readonly BridgeSection[] = []): WebPart {
+  const byKey = (key: string): BridgeConnection => {
     const bridge = bridges.find((b) => b.key === key);
     if (!bridge) throw webErrors.notFound('bridge');
     return bridge;

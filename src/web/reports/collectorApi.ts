@@ -13,7 +13,7 @@ export interface CollectorEndpoint {
   readonly allowSelfSigned?: boolean;
 }
 
-export type Row = Record<string, unknown>;
+export type CollectorRow = Record<string, unknown>;
 
 export class CollectorApi {
   readonly #http: HttpTransport;
@@ -29,7 +29,7 @@ export class CollectorApi {
   }
 
   /** GET `/api/v1${path}` with query parameters (empty values left out) → the JSON document. */
-  async get(path: string, query: Record<string, string | undefined> = {}): Promise<Row> {
+  async get(path: string, query: Record<string, string | undefined> = {}): Promise<CollectorRow> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, v);
     const qs = params.size > 0 ? `?${params.toString()}` : '';
@@ -53,7 +53,7 @@ export class CollectorApi {
       throw webErrors.badRequest(`The collector refused the query: ${message}`);
     }
     if (status !== 200 || json === null || typeof json !== 'object') throw webErrors.upstream('collector', `GET ${path} answered ${status}`);
-    return json as Row;
+    return json as CollectorRow;
   }
 
   close(): Promise<void> {
@@ -62,9 +62,9 @@ export class CollectorApi {
 }
 
 /** `doc[name]` as rows (an empty list when absent). */
-export function rowsOf(doc: Row, name: string): Row[] {
+export function rowsOf(doc: CollectorRow, name: string): CollectorRow[] {
   const value = doc[name];
-  return Array.isArray(value) ? (value as Row[]) : [];
+  return Array.isArray(value) ? (value as CollectorRow[]) : [];
 }
 
 export function str(value: unknown): string {

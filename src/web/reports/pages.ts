@@ -12,7 +12,7 @@ import { attachment } from '../headers.ts';
 import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import type { WebKit } from '../kit.ts';
 import type { WebPart } from '../registry.ts';
-import { rowsOf, str, type CollectorApi, type Row } from './collectorApi.ts';
+import { rowsOf, str, type CollectorApi, type CollectorRow } from './collectorApi.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DEFAULT_DAYS = 7;
@@ -28,7 +28,7 @@ function readOffset(query: unknown): number {
   return Number(offset);
 }
 
-interface Range {
+interface DateRange {
   /** YYYY-MM-DD, inclusive, UTC days (the collector's buckets are UTC days). */
   readonly from: string;
   readonly to: string;
@@ -36,7 +36,7 @@ interface Range {
   readonly toIso: string;
 }
 
-function readRange(query: unknown, nowMs: number): Range {
+function readRange(query: unknown, nowMs: number): DateRange {
   const q = (query ?? {}) as Record<string, unknown>;
   const today = DateTime.fromMillis(nowMs, { zone: 'utc' }).toISODate() ?? '';
   const to = typeof q['to'] === 'string' && q['to'] !== '' ? q['to'] : today;
@@ -49,7 +49,7 @@ function readRange(query: unknown, nowMs: number): Range {
   return { from, to, fromIso: `${from}T00:00:00Z`, toIso: end.toISO({ suppressMilliseconds: true }) ?? '' };
 }
 
-function rangeQuery(range: Range): string {
+function rangeQuery(range: DateRange): string {
   return `from=${range.from}&to=${range.to}`;
 }
 
@@ -64,12 +64,12 @@ const TABLES = {
 
 type TableName = keyof typeof TABLES;
 
-async function fetchTable(api: CollectorApi, name: TableName, range: Range): Promise<Row[]> {
+async function fetchTable(api: CollectorApi, name: TableName, range: DateRange): Promise<CollectorRow[]> {
   const t = TABLES[name];
   return rowsOf(await api.get(t.path, { from: range.fromIso, to: range.toIso, ...t.query }), t.list);
 }
 
-function dataTable(caption: string, rows: readonly Row[], columns: readonly string[], csvHref: string, cell?: (row: Row, column: string) => HtmlValue): SafeHtml {
+function dataTable(caption: string, rows: readonly CollectorRow[], columns: readonly string[], csvHref: string, cell?: (row: CollectorRow, column: string) => HtmlValue): SafeHtml {
   return html`<table>
   <caption>${caption} <a class="csv" href="${csvHref}" download>Download CSV<span class="visually-hidden"> of ${caption}</span></a></caption>
   <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
@@ -80,7 +80,7 @@ function dataTable(caption: string, rows: readonly Row[], columns: readonly stri
 }
 
 /** Minutes per day over the whole range (usage rows are per day and space). */
-function minutesPerDay(usage: readonly Row[], range: Range): Array<{ label: string; value: number }> {
+function minutesPerDay(usage: readonly CollectorRow[], range: DateRange): Array<{ label: string; value: number }> {
   const byDay = new Map<string, number>();
   for (let d = DateTime.fromISO(range.from, { zone: 'utc' }); (d.toISODate() ?? '') <= range.to; d = d.plus({ days: 1 })) byDay.set(d.toISODate() ?? '', 0);
   for (const row of usage) {
@@ -90,7 +90,7 @@ function minutesPerDay(usage: readonly Row[], range: Range): Array<{ label: stri
   return [...byDay].map(([label, value]) => ({ label, value: Math.round(value * 10) / 10 }));
 }
 
-function rangeForm(range: Range, action: string): SafeHtml {
+function rangeForm(range: DateRange, action: string): SafeHtml {
   return html`<form method="get" action="${action}" class="inline range">
   <label for="from">From</label><input id="from" name="from" type="date" value="${range.from}">
   <label for="to">To</label><input id="to" name="to" type="date" value="${range.to}">
@@ -98,7 +98,7 @@ function rangeForm(range: Range, action: string): SafeHtml {
 </form>`;
 }
 
-function callLink(row: Row, column: string): HtmlValue {
+function callLink(row: CollectorRow, column: string): HtmlValue {
   const value = str(row[column]);
   if (column === 'name' || column === 'id') return html`<a href="/reports/calls/${str(row['id'])}">${value || '(unnamed)'}</a>`;
   return value;
@@ -178,7 +178,7 @@ ${pager}
       app.get('/reports/quarantine/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
         const id = request.params.id;
         if (!/^\d{1,15}$/.test(id)) throw webErrors.notFound('quarantined post');
-        const post = (await api.get(`/quarantine/${id}`))['post'] as Row | undefined;
+        const post = (await api.get(`/quarantine/${id}`))['post'] as CollectorRow | undefined;
         if (!post) throw webErrors.notFound('quarantined post');
         const body = post['body'];
         return kit.page(request, reply, {
@@ -214,7 +214,7 @@ ${typeof body === 'string'
         const id = request.params.id;
         if (!/^[0-9a-zA-Z-]{1,64}$/.test(id)) throw webErrors.notFound('call');
         const doc = await api.get(`/calls/${id}`);
-        const call = (doc['call'] ?? {}) as Row;
+        const call = (doc['call'] ?? {}) as CollectorRow;
         const legs = rowsOf(doc, 'callLegs');
         const timeline = rowsOf(doc, 'timeline');
         const csv = (q: string): string => `/reports/calls/${id}/csv?part=${q}`;

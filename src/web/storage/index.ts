@@ -7,10 +7,10 @@ import { migrateToLatest, openDatabase, type Database, type DialectName } from '
 import { webMigrations } from './migrations/index.ts';
 import type { WebDatabase } from './schema.ts';
 import { SessionStore } from './sessionStore.ts';
-import { UserStore } from './userStore.ts';
+import { WebUserStore } from './userStore.ts';
 
 export class WebStorage {
-  readonly users: UserStore;
+  readonly users: WebUserStore;
   readonly sessions: SessionStore;
 
   private constructor(
@@ -18,7 +18,7 @@ export class WebStorage {
     readonly dialect: DialectName,
     private readonly owned: Database<WebDatabase> | undefined,
   ) {
-    this.users = new UserStore(db);
+    this.users = new WebUserStore(db);
     this.sessions = new SessionStore(db);
   }
 
@@ -41,8 +41,8 @@ export class WebStorage {
     return new WebStorage(hosted.db, hosted.dialect, undefined);
   }
 
-  transaction<T>(fn: (stores: { users: UserStore; sessions: SessionStore }) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn({ users: new UserStore(trx), sessions: new SessionStore(trx) }));
+  transaction<T>(fn: (stores: { users: WebUserStore; sessions: SessionStore }) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn({ users: new WebUserStore(trx), sessions: new SessionStore(trx) }));
   }
 
   async close(): Promise<void> {

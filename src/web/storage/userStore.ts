@@ -14,13 +14,13 @@ export interface WebUserWithHash extends WebUser {
   readonly passwordHash: string;
 }
 
-type Row = Pick<WebUserTable, 'id' | 'username' | 'role' | 'created_ms' | 'password_hash'>;
+type UserRow = Pick<WebUserTable, 'id' | 'username' | 'role' | 'created_ms' | 'password_hash'>;
 
-function toUser(row: Row): WebUserWithHash {
+function toUser(row: UserRow): WebUserWithHash {
   return { id: row.id, username: row.username, role: row.role as Role, createdMs: row.created_ms, passwordHash: row.password_hash };
 }
 
-export class UserStore {
+export class WebUserStore {
   constructor(private readonly db: Kysely<WebDatabase>) {}
 
   async insert(user: { id: string; username: string; passwordHash: string; role: Role; nowMs: number }): Promise<void> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../../../src/shared/clock.ts';
 import { silentLogger } from '../../../src/shared/logger.ts';
-import { MemoryCdrSink, type CdrRecordBody } from '../../../src/bridge/cdr/records.ts';
+import { MemoryCdrSink, type CdrRecordBody } from '../../../src/bridge/cdr/recordBodies.ts';
 import { DEFAULT_CALL_SETTINGS, type CallSettings } from '../../../src/bridge/domain/call.ts';
 import { newCoSpace, type CoSpace } from '../../../src/bridge/domain/coSpace.ts';
 import { CallEngine, type DialInDestination, type DialOutRequest, type NewCall } from '../../../src/bridge/engine/callEngine.ts';

@@ -9,7 +9,7 @@ import { FakeClock } from '../../../src/shared/clock.ts';
 import { silentLogger } from '../../../src/shared/logger.ts';
 import { registerNode } from '../../../src/bridge/api/objects/callBridges.ts';
 import { CallService } from '../../../src/bridge/calls/callService.ts';
-import { MemoryCdrSink, type CdrRecordBody } from '../../../src/bridge/cdr/records.ts';
+import { MemoryCdrSink, type CdrRecordBody } from '../../../src/bridge/cdr/recordBodies.ts';
 import { newCoSpace, type CoSpace } from '../../../src/bridge/domain/coSpace.ts';
 import { CallEngine } from '../../../src/bridge/engine/callEngine.ts';
 import { BridgeError } from '../../../src/bridge/errors.ts';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BridgeContext } from '../../context.ts';
 import { CONFIGURATION_ORDER, callLegParams, layerConfiguration } from '../../domain/callLeg.ts';
 import { ALARM_TYPES, type AlarmType } from '../../engine/endpoints.ts';
-import { seconds } from '../../engine/records.ts';
+import { seconds } from '../../engine/recordBuilders.ts';
 import type { LiveLeg } from '../../engine/types.ts';
 import { bridgeErrors } from '../../errors.ts';
 import { parseBoolean, readParams } from '../../params.ts';

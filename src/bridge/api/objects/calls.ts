@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BridgeContext } from '../../context.ts';
 import { callParams } from '../../domain/call.ts';
-import { seconds } from '../../engine/records.ts';
+import { seconds } from '../../engine/recordBuilders.ts';
 import type { LiveCall } from '../../engine/types.ts';
 import { readParams } from '../../params.ts';
 import { LIVE_PAGE_CAP, readPage } from '../paging.ts';

@@ -8,7 +8,7 @@ import type { BridgeContext } from '../../context.ts';
 import { cdrReceiverParams, MAX_CDR_RECEIVERS, readReceiverUri } from '../../domain/cdrReceiver.ts';
 import { bridgeErrors } from '../../errors.ts';
 import { readParams } from '../../params.ts';
-import type { CdrReceiverView } from '../../cdr/pipeline.ts';
+import type { CdrReceiverView } from '../../cdr/cdrPipeline.ts';
 import { CONFIG_PAGE_CAP, readPage } from '../paging.ts';
 import { created, ok, route, xml, type ApiRequest } from '../routes.ts';
 import { xmlDocument, xmlList, type XmlElement } from '../xml.ts';

@@ -1,7 +1,7 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { withSeq } from '../../../shared/migration-helpers.ts';
-import type { AnyDb } from './index.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
 /** `/users`: on a real CMS they come from LDAP; here from `switchboard bridge --users FILE.json`. */
 export function users(dialect: DialectName): Migration {

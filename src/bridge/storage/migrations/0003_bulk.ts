@@ -2,7 +2,7 @@
 import { sql, type Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { withSeq } from '../../../shared/migration-helpers.ts';
-import type { AnyDb } from './index.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
 export function bulk(dialect: DialectName): Migration {
   return {

@@ -1,6 +1,6 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
-import type { AnyDb } from './index.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
 /**
  * A narrow index over coSpace list order. On SQLite `seq` is the rowid, so the table is already in

@@ -1,8 +1,8 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { withSeq } from '../../../shared/migration-helpers.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function initial(dialect: DialectName): Migration {
   return {

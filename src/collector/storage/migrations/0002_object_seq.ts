@@ -14,11 +14,11 @@
  *   thousands of names, so they too cost a random page per call or leg. Filters by meeting, space
  *   or party read the time range's rows (the span indexes), or every row without a range.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
-import { CALL_LEG_RECORD_TYPES, CALL_RECORD_TYPES, RECORDING_RECORD_TYPES, STREAMING_RECORD_TYPES } from '../../model/record.ts';
+import { CALL_LEG_RECORD_TYPES, CALL_RECORD_TYPES, RECORDING_RECORD_TYPES, STREAMING_RECORD_TYPES } from '../../domain/record.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function typeList(types: readonly string[]): ReturnType<typeof sql.join> {
   return sql.join(types.map((t) => sql.lit(t)));

@@ -1,7 +1,7 @@
 /**
  * Calls, call legs and media sessions keyed by their integer `seq` instead of their GUID, and the
  * GUIDs in a separate index (`object_key`) that is filled in large sorted batches
- * (`store/objectKeys.ts`).
+ * (`storage/objectKeys.ts`).
  *
  * After 0002 the last random write per new object was the GUID primary key: a bridge's ids are
  * random, so every new call or leg wrote one index page of its own in each group commit (164 of the
@@ -17,10 +17,10 @@
  *   session); 'indexed' is set to the last seq handed out, and 'pruned' (counts retention sweeps
  *   that dropped objects, so a process holding GUIDs in memory rereads them) starts at 0.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const TABLES = ['call', 'call_leg', 'media_session'] as const;
 

@@ -1,7 +1,7 @@
 /**
  * Posts the collector cannot use, and the exact bytes of records whose text is not exact.
  *
- * - `cdr_quarantine`: one row per complete post that was quarantined (`ingest/pipeline.ts`): its
+ * - `cdr_quarantine`: one row per complete post that was quarantined (`ingest/ingestPipeline.ts`): its
  *   body byte for byte, why (`code`, `reason`), when, from where (`source`: the receiver URI's query
  *   string without the ingest token; `remote_address`), and its session when it was read that far.
  *   Listed newest first by `seq`.
@@ -9,11 +9,11 @@
  *   that are not UTF-8, or a 0x00 byte, stored escaped: `ingest/text.ts`); NULL otherwise (almost
  *   always), so it costs nothing on the ingest path.
  */
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { withSeq } from '../../../shared/migration-helpers.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function quarantine(dialect: DialectName): Migration {
   const bytes = dialect === 'sqlite' ? 'blob' : 'bytea';

@@ -1,5 +1,5 @@
 /**
- * Calls and legs closed when their session ends (`store/sessionEnds.ts`): a bridge that restarts
+ * Calls and legs closed when their session ends (`storage/sessionEnds.ts`): a bridge that restarts
  * starts a new session, and the calls and legs its old session left open are closed by the collector.
  *
  * - `call.session_ended`, `call_leg.session_ended`: 1 when the collector closed the object (no end
@@ -13,10 +13,10 @@
  * - `cdr_session_open_labelled`, `cdr_session_open_address`: the sessions not ended yet, by what tells
  *   their source, so finding the older sessions of a new one reads a few entries, not every session.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function sessionEnd(_dialect: DialectName): Migration {
   return {

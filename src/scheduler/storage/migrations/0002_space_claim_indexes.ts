@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import type { AnyDb } from './index.ts';
+import type { AnyDb } from '../../../shared/migration-helpers.ts';
 
 /**
  * Space claims in a burst of starts: finding the space a meeting already holds and the lowest free one

@@ -1,10 +1,9 @@
 /** The scheduler's migrations (table `scheduler_migration`), one set for both dialects. */
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
+import type { MigrationFactory } from '../../../shared/migration-helpers.ts';
 import { initial } from './0001_initial.ts';
 import { spaceClaimIndexes } from './0002_space_claim_indexes.ts';
-
-export type MigrationFactory = (dialect: DialectName) => Migration;
 
 export function schedulerMigrations(dialect: DialectName): Record<string, Migration> {
   const factories: Record<string, MigrationFactory> = {
@@ -13,5 +12,3 @@ export function schedulerMigrations(dialect: DialectName): Record<string, Migrat
   };
   return Object.fromEntries(Object.entries(factories).map(([name, make]) => [name, make(dialect)]));
 }
-
-export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

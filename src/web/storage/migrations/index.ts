@@ -1,10 +1,8 @@
 /** The web UI's migrations, kept in their own migration table (`web_migration`). */
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { DialectName } from '../../../shared/database.ts';
 import { usersAndSessions } from './0001_users_sessions.ts';
 
 export function webMigrations(dialect: DialectName): Record<string, Migration> {
   return { '0001_users_sessions': usersAndSessions(dialect) };
 }
-
-export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 /**
- * Posts the collector could not use (`ingest/pipeline.ts`): kept byte for byte with their reason,
+ * Posts the collector could not use (`ingest/ingestPipeline.ts`): kept byte for byte with their reason,
  * listed newest first, counted, and dropped by retention with the records.
  */
 import type { Kysely } from 'kysely';

@@ -11,7 +11,7 @@ import { KEY_KIND } from './objectKeys.ts';
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
 
-export interface Range {
+export interface ReportRange {
   readonly from: number;
   readonly to: number;
 }
@@ -148,7 +148,7 @@ export class ReportStore {
    * Minutes of ended call legs per UTC day and space / remote party / tenant. Legs are first summed
    * per (day, call), so the join to the call (space, tenant) sees one row per call, not per leg.
    */
-  async usage(group: UsageGroup, range: Range): Promise<UsageRow[]> {
+  async usage(group: UsageGroup, range: ReportRange): Promise<UsageRow[]> {
     const sqlite = this.#sqlite;
     if (group === 'remoteParty' && sqlite && range.from >= 0) {
       // Holding a kysely connection serialises this with every other query on the handle.
@@ -157,13 +157,13 @@ export class ReportStore {
     const legs = await this.#legs(range);
     const day = sql`CAST(begin_ms / ${sql.lit(DAY_MS)} AS BIGINT)`;
     const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to} AND duration_seconds IS NOT NULL`;
-    type Row = { day: number; key: string | null; name: string | null; minutes: number; callLegs: number };
+    type DayRow = { day: number; key: string | null; name: string | null; minutes: number; callLegs: number };
     const result =
       group === 'remoteParty'
-        ? await sql<Row>`
+        ? await sql<DayRow>`
             SELECT ${day} AS day, remote_party AS key, MAX(display_name) AS name, SUM(duration_seconds) / 60.0 AS minutes, COUNT(*) AS call_legs
             FROM ${legs} WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.#db)
-        : await sql<Row>`
+        : await sql<DayRow>`
             SELECT l.day AS day, ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, SUM(l.seconds) / 60.0 AS minutes, SUM(l.legs) AS call_legs
             FROM (SELECT ${day} AS day, call_seq, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} GROUP BY 1, 2) l
             LEFT JOIN call c ON c.seq = l.call_seq
@@ -178,7 +178,7 @@ export class ReportStore {
    * records. Same rows and order as the single statement (days are non-negative here, so the
    * integer division of the SQL and Math.floor agree).
    */
-  #usageByPartySqlite(sqlite: BetterSqlite3.Database, range: Range): UsageRow[] {
+  #usageByPartySqlite(sqlite: BetterSqlite3.Database, range: ReportRange): UsageRow[] {
     this.#partyDay ??= { day: sqlite.prepare(PARTY_DAY_SQL).raw(true), first: sqlite.prepare(FIRST_BEGIN_SQL).pluck(true) };
     const { day: perDay, first } = this.#partyDay;
     const out: UsageRow[] = [];
@@ -203,7 +203,7 @@ export class ReportStore {
    * and stands in for the share of rows (begins spread evenly). The measured break-even was about
    * 2/3 of the span; the scan is chosen from 3/4, so an uneven spread rarely makes it the slower one.
    */
-  async #legs(range: Range): Promise<RawBuilder<unknown>> {
+  async #legs(range: ReportRange): Promise<RawBuilder<unknown>> {
     if (this.#dialect !== 'sqlite') return sql.raw('call_leg');
     const result = await sql<{ lo: number | null; hi: number | null }>`
       SELECT (SELECT MIN(begin_ms) FROM call_leg) AS lo, (SELECT MAX(begin_ms) FROM call_leg) AS hi`.execute(this.#db);
@@ -214,18 +214,18 @@ export class ReportStore {
   }
 
   /** The spaces, remote parties or tenants with the most minutes. */
-  async top(group: UsageGroup, range: Range, limit: number): Promise<TopRow[]> {
+  async top(group: UsageGroup, range: ReportRange, limit: number): Promise<TopRow[]> {
     const legs = await this.#legs(range);
     const where = sql`begin_ms >= ${range.from} AND begin_ms < ${range.to}`;
-    type Row = { key: string | null; name: string | null; minutes: number; callLegs: number; calls: number };
+    type GroupRow = { key: string | null; name: string | null; minutes: number; callLegs: number; calls: number };
     const result =
       group === 'remoteParty'
-        ? await sql<Row>`
+        ? await sql<GroupRow>`
             SELECT remote_party AS key, MAX(display_name) AS name, COALESCE(SUM(duration_seconds), 0) / 60.0 AS minutes,
                    COUNT(*) AS call_legs, COUNT(DISTINCT call_id) AS calls
             FROM ${legs} WHERE ${where} AND remote_party IS NOT NULL
             GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${limit}`.execute(this.#db)
-        : await sql<Row>`
+        : await sql<GroupRow>`
             SELECT ${GROUP_COLUMN[group]} AS key, ${GROUP_NAME[group]} AS name, COALESCE(SUM(l.seconds), 0) / 60.0 AS minutes,
                    SUM(l.legs) AS call_legs, COUNT(*) AS calls
             FROM (SELECT call_seq, SUM(duration_seconds) AS seconds, COUNT(*) AS legs FROM ${legs} WHERE ${where} AND call_seq IS NOT NULL GROUP BY 1) l
@@ -242,7 +242,7 @@ export class ReportStore {
    * window function over every event was several times slower at a million records); the sweep
    * runs here over typed arrays.
    */
-  async concurrency(table: 'call_leg' | 'call', range: Range): Promise<ConcurrencyBucket[]> {
+  async concurrency(table: 'call_leg' | 'call', range: ReportRange): Promise<ConcurrencyBucket[]> {
     const t = sql.table(table);
     const agg = (expr: RawBuilder<unknown>): RawBuilder<string | null> =>
       this.#dialect === 'postgres' ? sql`string_agg(CAST(${expr} AS text), ',')` : sql`group_concat(${expr}, ',')`;
@@ -256,7 +256,7 @@ export class ReportStore {
   }
 
   /** Ended legs per reason: a callLegEnd's, or "sessionEnded" for legs closed when their session ended. */
-  async disconnectReasons(range: Range): Promise<ReasonRow[]> {
+  async disconnectReasons(range: ReportRange): Promise<ReasonRow[]> {
     const legs = await this.#legs(range);
     const result = await sql<{ reason: string | null; remoteTeardown: number | null; callLegs: number }>`
       SELECT reason, remote_teardown, COUNT(*) AS call_legs FROM ${legs}
@@ -270,7 +270,7 @@ export class ReportStore {
   }
 
   /** Per UTC day: ended legs, legs with alarms, legs that lost packets, mean receive loss density. */
-  async quality(range: Range): Promise<QualityRow[]> {
+  async quality(range: ReportRange): Promise<QualityRow[]> {
     const legs = await this.#legs(range);
     const result = await sql<{
       day: number;

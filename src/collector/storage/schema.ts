@@ -3,9 +3,9 @@
  * columns of storage/migrations). Booleans are 0/1 integers on both dialects.
  */
 import type { Generated } from 'kysely';
-import type { CallRow } from '../model/call.ts';
-import type { CallLegRow } from '../model/callLeg.ts';
-import type { MediaSessionRow } from '../model/media.ts';
+import type { CallRow } from '../domain/call.ts';
+import type { CallLegRow } from '../domain/callLeg.ts';
+import type { MediaSessionRow } from '../domain/media.ts';
 
 export interface CdrRecordTable {
   seq: Generated<number>;

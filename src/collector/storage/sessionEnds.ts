@@ -16,13 +16,13 @@
  * partial indexes `call_open` / `call_leg_open` (migration 0005).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, sql, type Transaction } from 'kysely';
-import { closeCallAtSessionEnd, type CallRow } from '../model/call.ts';
-import { closeCallLegAtSessionEnd, type CallLegRow } from '../model/callLeg.ts';
+import { CompiledQuery, sql } from 'kysely';
+import type { AnyTransaction } from '../../shared/migration-helpers.ts';
+import { closeCallAtSessionEnd, type CallRow } from '../domain/call.ts';
+import { closeCallLegAtSessionEnd, type CallLegRow } from '../domain/callLeg.ts';
 import { callFromTable, callToTable, camelRow, legFromTable, legToTable, snake } from './rows.ts';
 import type { CallLegTable, CallTable } from './schema.ts';
 
-type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A post as this step needs it (`PostInput`). */
 export interface SessionPost {
@@ -217,7 +217,7 @@ export class SessionEnds {
   }
 
   /** Postgres (any kysely dialect), inside the commit's transaction and its advisory lock. */
-  async endOlderKysely(trx: AnyTrx, started: readonly StartedSession[]): Promise<void> {
+  async endOlderKysely(trx: AnyTransaction, started: readonly StartedSession[]): Promise<void> {
     for (const s of started) {
       const query = olderQuery(s);
       if (!query) continue;
@@ -243,7 +243,7 @@ export class SessionEnds {
 
 const UPSERT_CHUNK = 100;
 
-async function upsertKysely(trx: AnyTrx, table: string, rows: readonly object[]): Promise<void> {
+async function upsertKysely(trx: AnyTransaction, table: string, rows: readonly object[]): Promise<void> {
   const first = rows[0];
   if (first === undefined) return;
   const columns = Object.keys(first).filter((c) => c !== 'id' && c !== 'seq');

@@ -1,8 +1,8 @@
 /** Conversions between model rows (booleans) and table rows (0/1 flags). */
 import { fromFlag, toFlag } from '../../shared/database.ts';
-import type { CallRow } from '../model/call.ts';
-import type { CallLegRow } from '../model/callLeg.ts';
-import type { MediaSessionRow } from '../model/media.ts';
+import type { CallRow } from '../domain/call.ts';
+import type { CallLegRow } from '../domain/callLeg.ts';
+import type { MediaSessionRow } from '../domain/media.ts';
 import type { CallLegTable, CallTable, MediaSessionTable } from './schema.ts';
 
 const CALL_FLAGS = ['coSpaceMetaDataConfigured', 'endpointRecorded'] as const;

@@ -1,9 +1,9 @@
 /** Reads for the query API: calls, call legs, meetings, records, sessions and gaps. */
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../../shared/database.ts';
-import type { CallRow } from '../model/call.ts';
-import type { CallLegRow } from '../model/callLeg.ts';
-import type { MediaSessionRow } from '../model/media.ts';
+import type { CallRow } from '../domain/call.ts';
+import type { CallLegRow } from '../domain/callLeg.ts';
+import type { MediaSessionRow } from '../domain/media.ts';
 import type { ObjectKeyIndex, ObjectTable } from './objectKeys.ts';
 import { callFromTable, legFromTable } from './rows.ts';
 import type { CdrSessionTable, CollectorDb } from './schema.ts';
@@ -37,7 +37,7 @@ export interface CallLegFilter extends SharedFilter {
   readonly poorQuality?: boolean | undefined;
 }
 
-export interface Page {
+export interface ListPage {
   readonly limit: number;
   readonly offset: number;
 }
@@ -145,7 +145,7 @@ export class QueryStore {
     return q;
   }
 
-  async listCalls(filter: CallFilter, page: Page): Promise<{ total: number; calls: CallRow[] }> {
+  async listCalls(filter: CallFilter, page: ListPage): Promise<{ total: number; calls: CallRow[] }> {
     const base = this.#filterCalls(this.#db.selectFrom('call'), filter);
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await base.selectAll('call').orderBy('call.beginMs').orderBy('call.id').limit(page.limit).offset(page.offset).execute();
@@ -190,7 +190,7 @@ export class QueryStore {
     return q;
   }
 
-  async listCallLegs(filter: CallLegFilter, page: Page): Promise<{ total: number; callLegs: CallLegRow[] }> {
+  async listCallLegs(filter: CallLegFilter, page: ListPage): Promise<{ total: number; callLegs: CallLegRow[] }> {
     const base = await this.#filterLegs(filter);
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await base.selectAll('callLeg').orderBy('callLeg.beginMs').orderBy('callLeg.id').limit(page.limit).offset(page.offset).execute();
@@ -237,7 +237,7 @@ export class QueryStore {
     return q.orderBy('startMs').execute();
   }
 
-  async listMedia(kind: 'recording' | 'streaming', range: TimeRange, page: Page): Promise<MediaSessionRow[]> {
+  async listMedia(kind: 'recording' | 'streaming', range: TimeRange, page: ListPage): Promise<MediaSessionRow[]> {
     let q = this.#db.selectFrom('mediaSession').selectAll().where('kind', '=', kind);
     if (range.from !== undefined) q = q.where('startMs', '>=', range.from);
     if (range.to !== undefined) q = q.where('startMs', '<', range.to);
@@ -265,7 +265,7 @@ export class QueryStore {
     return rows.map(toStoredRecord);
   }
 
-  async listRecords(filter: { session?: string | undefined; fromIndex?: number | undefined; toIndex?: number | undefined; type?: string | undefined }, page: Page): Promise<StoredRecord[]> {
+  async listRecords(filter: { session?: string | undefined; fromIndex?: number | undefined; toIndex?: number | undefined; type?: string | undefined }, page: ListPage): Promise<StoredRecord[]> {
     let q = this.#db.selectFrom('cdrRecord').selectAll();
     if (filter.session !== undefined) q = q.where('session', '=', filter.session);
     if (filter.fromIndex !== undefined) q = q.where('keyIndex', '>=', filter.fromIndex);
@@ -329,7 +329,7 @@ export class QueryStore {
     return out;
   }
 
-  async listMeetings(range: TimeRange, coSpace: string | undefined, page: Page): Promise<MeetingSummary[]> {
+  async listMeetings(range: TimeRange, coSpace: string | undefined, page: ListPage): Promise<MeetingSummary[]> {
     let q = this.#db
       .selectFrom('call')
       .select((eb) => [

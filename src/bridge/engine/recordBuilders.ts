@@ -1,5 +1,5 @@
 /** Pure builders: live objects → CDR record bodies (cdr.md §4), at a given instant. */
-import type { AudioStream, CdrRecordBody, CallLegEndBody, VideoStream } from '../cdr/records.ts';
+import type { AudioStream, CdrRecordBody, CallLegEndBody, VideoStream } from '../cdr/recordBodies.ts';
 import type { LegEnd, LiveCall, LiveLeg } from './types.ts';
 import { ALARM_TYPES } from './endpoints.ts';
 

@@ -4,7 +4,7 @@
  *
  * Never stall delivery: a complete post the collector cannot use (it cannot be parsed, fails a
  * rule of `parse.ts`, or the database refuses it for a reason a retry cannot fix,
- * `store/failures.ts`) is quarantined: its bytes and the reason are kept (`store/quarantineStore.ts`)
+ * `storage/failures.ts`) is quarantined: its bytes and the reason are kept (`storage/quarantineStore.ts`)
  * and nothing else of it, and it is answered like a stored post, so the sender moves on to the
  * records behind it. Only a transient failure (the database down, locked or full) leaves the post
  * unanswered for the sender to send again (503).
@@ -18,9 +18,9 @@
  * cores it was not faster and cost more memory; see BENCHMARKS.md.)
  */
 import { CollectorError, collectorErrors, type CollectorErrorCode } from '../errors.ts';
-import { isTransientStorageError } from '../store/failures.ts';
-import type { IngestStore, PostInput, PostOutcome, RecordInput } from '../store/ingestStore.ts';
-import type { QuarantineStore } from '../store/quarantineStore.ts';
+import { isTransientStorageError } from '../storage/failures.ts';
+import type { IngestStore, PostInput, PostOutcome, RecordInput } from '../storage/ingestStore.ts';
+import type { QuarantineStore } from '../storage/quarantineStore.ts';
 import { GroupCommitter } from './committer.ts';
 import { parseCdrPost, parsePlainCdrPost, recordRanges, type ParsedRecord } from './parse.ts';
 import { decodePost, isUtf8 } from './text.ts';

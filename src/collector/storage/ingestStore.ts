@@ -18,13 +18,14 @@
  * inserts themselves).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { AnyTransaction } from '../../shared/migration-helpers.ts';
 import { parseStoredRecord } from '../ingest/parse.ts';
-import { applyCallRecord, type CallRow } from '../model/call.ts';
-import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '../model/callLeg.ts';
-import type { XmlElement } from '../model/element.ts';
-import { applyMediaRecord, type MediaSessionRow } from '../model/media.ts';
-import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../model/record.ts';
+import { applyCallRecord, type CallRow } from '../domain/call.ts';
+import { applyCallLegRecord, foldCallLeg, isOutOfOrder, type CallLegRow } from '../domain/callLeg.ts';
+import type { XmlElement } from '../domain/element.ts';
+import { applyMediaRecord, type MediaSessionRow } from '../domain/media.ts';
+import { CALL_LEG_RECORD_TYPES, objectIdOf, objectKindOf, type ModelRecord, type ObjectKind } from '../domain/record.ts';
 import { callFromTable, callToTable, callValues, camelRow, legFromTable, legToTable, legValues, mediaToTable, mediaValues, snake } from './rows.ts';
 import { OBJECT_TABLES, type ObjectKeyIndex, type ObjectSeqs, type ObjectTable } from './objectKeys.ts';
 import { closeLateObjects, normaliseAddress, sessionChanges, SessionEnds, type SessionChanges, type UpsertedSession } from './sessionEnds.ts';
@@ -60,7 +61,6 @@ export interface PostOutcome {
   readonly duplicates: number;
 }
 
-type AnyTrx = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type RecordRow = Omit<CdrRecordTable, 'seq'>;
 
 const INSERT_CHUNK = 200;
@@ -368,15 +368,15 @@ function rowsToSave(work: readonly Work[], loaded: Loaded): RowsToSave {
   };
 }
 
-type StoredRow = Record<string, unknown>;
+type LoadedRow = Record<string, unknown>;
 
 /**
  * The stored rows of the objects a group mentions, as model rows, with their seqs (an object whose
  * key is known but whose row is gone, dropped by retention, counts as new).
  */
-function loadedFrom(calls: readonly StoredRow[], legs: readonly StoredRow[], media: readonly StoredRow[]): Loaded {
+function loadedFrom(calls: readonly LoadedRow[], legs: readonly LoadedRow[], media: readonly LoadedRow[]): Loaded {
   const loaded: Loaded = { calls: new Map(), legs: new Map(), media: new Map(), seqs: { calls: new Map(), legs: new Map(), media: new Map() }, newCalls: new Set() };
-  const add = <Row>(rows: readonly StoredRow[], fromTable: (row: never) => Row, into: Map<string, Row>, seqs: Map<string, number>): void => {
+  const add = <Row>(rows: readonly LoadedRow[], fromTable: (row: never) => Row, into: Map<string, Row>, seqs: Map<string, number>): void => {
     for (const r of rows) {
       into.set(r['id'] as string, fromTable(r as never));
       seqs.set(r['id'] as string, r['seq'] as number);
@@ -474,7 +474,7 @@ export class IngestStore {
     }
     return this.#db
       .transaction()
-      .execute((trx) => this.#commitKysely(trx as unknown as AnyTrx, posts))
+      .execute((trx) => this.#commitKysely(trx as unknown as AnyTransaction, posts))
       .then(
         (outcomes) => {
           this.statistics?.stored(outcomes.reduce((sum, o) => sum + o.stored, 0));
@@ -593,7 +593,7 @@ export class IngestStore {
 
   // ---- Postgres (and any kysely dialect): multi-row statements, one round trip per step
 
-  async #upsertKysely(trx: AnyTrx, table: string, rows: readonly object[]): Promise<void> {
+  async #upsertKysely(trx: AnyTransaction, table: string, rows: readonly object[]): Promise<void> {
     const first = rows[0];
     if (first === undefined) return;
     const columns = Object.keys(first).filter((c) => c !== 'id' && c !== 'seq');
@@ -607,13 +607,13 @@ export class IngestStore {
     }
   }
 
-  async #loadKysely(trx: AnyTrx, table: string, seqs: ReadonlyMap<string, number>): Promise<Record<string, unknown>[]> {
+  async #loadKysely(trx: AnyTransaction, table: string, seqs: ReadonlyMap<string, number>): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (const chunk of chunks([...seqs.values()], 500)) out.push(...((await trx.selectFrom(table).selectAll().where('seq', 'in', chunk).execute()) as Record<string, unknown>[]));
     return out;
   }
 
-  async #commitKysely(trx: AnyTrx, posts: readonly PostInput[]): Promise<PostOutcome[]> {
+  async #commitKysely(trx: AnyTransaction, posts: readonly PostInput[]): Promise<PostOutcome[]> {
     // One collector process at a time commits (a transaction-scoped advisory lock): numbering new
     // objects and the read-merge-write of their rows must not interleave with another process's, or
     // two processes would give one call leg two numbers, or overwrite each other's merge.

@@ -28,7 +28,8 @@
  * rows into the tail (SQLite's tail table rolls back with it, the marks held here do not).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { AnyDb, AnyTransaction } from '../../shared/migration-helpers.ts';
 import type { DialectName } from '../../shared/database.ts';
 
 /** The model tables, by the object kinds they hold. */
@@ -42,7 +43,8 @@ const TABLE_OF_KIND: Readonly<Record<string, ObjectTable>> = { c: 'calls', l: 'l
 /** Tail objects at which a commit writes them to `object_key`. */
 export const INDEX_BATCH_OBJECTS = 50_000;
 
-type AnyDb = Kysely<any> | Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A handle or a transaction on the collector's database. */
+type KeyDb = AnyDb | AnyTransaction;
 
 /** A tail row, or a `collector_sequence` mark with its name in `kind` and its value in `seq`. */
 interface TailRow {
@@ -206,7 +208,7 @@ export class ObjectKeyIndex {
 
   // ---- kysely: Postgres (the ingest transaction holds the advisory lock); SQLite's query API
 
-  async #refreshKysely(db: AnyDb): Promise<void> {
+  async #refreshKysely(db: KeyDb): Promise<void> {
     // The integers are ours (never client input), so they are written into the SQL.
     if (this.#indexed < 0) {
       // Not read yet (or forgotten): the marks first, so that the rows read are the tail, not the table.
@@ -233,7 +235,7 @@ export class ObjectKeyIndex {
   }
 
   /** As `resolveSqlite`; on SQLite it runs there, holding the connection of `db` (a Kysely, not a transaction). */
-  async resolve(db: AnyDb, ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): Promise<ObjectSeqs> {
+  async resolve(db: KeyDb, ids: Partial<Record<ObjectTable, readonly string[]>>, refresh = true): Promise<ObjectSeqs> {
     if (this.#dialect === 'sqlite') {
       return (db as Kysely<unknown>).connection().execute(() => Promise.resolve(this.resolveSqlite(ids, refresh)));
     }
@@ -257,7 +259,7 @@ export class ObjectKeyIndex {
   }
 
   /** As `indexSqlite`. */
-  async index(db: AnyDb): Promise<void> {
+  async index(db: KeyDb): Promise<void> {
     await sql.raw(addTailSql('object_key', String(this.#indexed))).execute(db);
     await sql.raw(ADVANCE_INDEXED).execute(db);
   }

@@ -21,7 +21,7 @@ import { bridgeErrors } from '../errors.ts';
 import type { CdrReceiverRecord, OutboxInsert, OutboxRow, ReceiverDeliveryState } from '../storage/cdrStore.ts';
 import type { BridgeStorage } from '../storage/index.ts';
 import { ReceiverPusher, DEFAULT_CDR_DELIVERY, type CdrAlarm, type CdrDeliveryConfig, type PusherHost } from './pusher.ts';
-import type { CdrRecordBody, CdrSink } from './records.ts';
+import type { CdrRecordBody, CdrSink } from './recordBodies.ts';
 import { SeqLog } from './seqLog.ts';
 import { renderRecordBody } from './xml.ts';
 

@@ -4,7 +4,7 @@
  */
 import { CamelCasePlugin, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database, type DialectName } from '../../shared/database.ts';
-import { collectorMigrations } from '../storage/migrations/index.ts';
+import { collectorMigrations } from './migrations/index.ts';
 import { IngestStore } from './ingestStore.ts';
 import { INDEX_BATCH_OBJECTS, ObjectKeyIndex } from './objectKeys.ts';
 import { QuarantineStore } from './quarantineStore.ts';
