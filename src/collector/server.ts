@@ -166,3 +166,33 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     throw error;
   }
 }
+
+/** The collector's HTTP app over storage of its own, not listening: driven with `app.inject()` (tests). */
+export interface CollectorAppHandle {
+  readonly app: FastifyInstance;
+  readonly storage: CollectorStorage;
+  close(): Promise<void>;
+}
+
+/** Builds the app `startCollector` serves (receiver and query API), without a listener or retention. */
+export async function buildCollectorApp(config: CollectorConfig): Promise<CollectorAppHandle> {
+  const clock = config.clock ?? systemClock;
+  const logger = config.logger ?? createLogger({ name: 'collector' });
+  const storage = await CollectorStorage.open(config.database, {
+    sqliteSynchronous: config.sqliteSynchronous ?? 'FULL',
+    analyzeEvery: config.analyzeEvery,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'collector: refreshing Postgres statistics failed'),
+  });
+  const ingest = new CdrIngest(storage.ingest, storage.quarantine, new XmlValidatorPool(config.validatorThreads === undefined ? {} : { threads: config.validatorThreads }));
+  const budget = new BodyBudget(Math.max(config.bodyBudget ?? CDR_BODY_BUDGET, config.bodyLimit ?? CDR_BODY_LIMIT));
+  const app = createApp(storage, ingest, budget, config, clock, logger);
+  return {
+    app,
+    storage,
+    async close() {
+      await app.close();
+      await ingest.close();
+      await storage.close();
+    },
+  };
+}

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -11,6 +10,7 @@ import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import { freshDatabase, type TestDatabase } from '../support/databases.ts';
 import { API_USER } from '../support/bridge.ts';
 import { http } from '../support/http.ts';
+import { LogLines } from '../support/logLines.ts';
 
 interface TraceLine {
   component?: string;
@@ -24,15 +24,10 @@ interface TraceLine {
 }
 
 describe('API trace log', () => {
-  const lines: string[] = [];
+  const log = new LogLines();
+  const lines = log.lines;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
-      done();
-    },
-  });
 
   before(async () => {
     database = await freshDatabase('sqlite', 'trace');
@@ -43,7 +38,7 @@ describe('API trace log', () => {
       listen: { host: '127.0.0.1', port: 0 },
       name: 'trace-node',
       clock: new FakeClock(),
-      logger: createLogger({ level: 'info', destination: sink }),
+      logger: createLogger({ level: 'info', destination: log.stream }),
     });
   });
   after(async () => {
@@ -55,8 +50,8 @@ describe('API trace log', () => {
   async function traced(method: string, path: string, body?: string): Promise<{ status: number; text: string; trace: TraceLine[]; raw: string[] }> {
     const start = lines.length;
     const res = await http(method, `${bridge.httpUrl ?? ''}/api/v1${path}`, { auth: API_USER, ...(body === undefined ? {} : { body }) });
-    // The trace is written when the response has been sent; give the hook a turn to run.
-    for (let i = 0; i < 50 && lines.slice(start).every((l) => !l.includes('"api request"')); i++) await new Promise((r) => setImmediate(r));
+    // The trace is written when the response has been sent: wait for its line.
+    await log.line((l) => l.includes('"api request"'), `the trace of ${method} ${path}`, start);
     const raw = lines.slice(start).filter((l) => l.includes('"component":"apiTrace"'));
     return { status: res.status, text: res.text, trace: raw.map((l) => JSON.parse(l) as TraceLine), raw };
   }

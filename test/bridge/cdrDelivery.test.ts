@@ -6,7 +6,7 @@ import { BridgeStorage } from '../../src/bridge/storage/index.ts';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { forEachDialect, freshDatabase, type TestDatabase } from '../support/databases.ts';
-import { driveUntil, TestCdrReceiver, waitUntil, type ReceivedRecord } from '../support/cdrReceiver.ts';
+import { driveUntil, TestCdrReceiver, type ReceivedRecord } from '../support/cdrReceiver.ts';
 import { GUIDE_FLOW, sampleRecord } from '../support/cdrRecords.ts';
 
 const NODE = '158ba4f7-70eb-4a35-982c-71d4f1674277';
@@ -31,14 +31,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 forEachDialect('CDR delivery', (dialect) => {
@@ -93,7 +85,7 @@ forEachDialect('CDR delivery', (dialect) => {
     assert.equal(pipeline.nextCorrelatorIndex, 4);
     await pipeline.createReceiver(b.url());
     for (const p of [p4, p5, p6]) pipeline.emit(clock.now(), p ?? []);
-    await waitUntil(() => a.accepted.length === 8 && b.accepted.length === 4, 'both receivers have their records');
+    await Promise.all([a.until(() => a.accepted.length === 8, 'the first receiver has its records'), b.until(() => b.accepted.length === 4, 'the second receiver has its records')]);
     assert.deepEqual(correlators(a.accepted), range(0, 8));
     assert.deepEqual(a.accepted.map((r) => r.recordIndex), range(1, 9));
     assert.deepEqual(correlators(b.accepted), range(4, 8));
@@ -123,7 +115,7 @@ forEachDialect('CDR delivery', (dialect) => {
     r.answer = (n) => answers[n] ?? { kind: 'status', status: 200 };
     await pipeline.createReceiver(r.url());
     for (let i = 0; i < 6; i++) pipeline.emit(clock.now(), [sampleRecord(i)]);
-    await waitUntil(() => r.accepted.length === 6, 'six records');
+    await r.until(() => r.accepted.length === 6, 'six records');
     assert.deepEqual(correlators(r.accepted), range(0, 6));
     assert.equal(r.requests, 6, 'each post sent once: none was retried');
     assert.equal(pipeline.alarms().length, 0);
@@ -152,15 +144,15 @@ forEachDialect('CDR delivery', (dialect) => {
       pipeline.emit(clock.now(), GUIDE_FLOW[1] ?? []);
       pipeline.emit(clock.now(), GUIDE_FLOW[2] ?? []);
       await pipeline.flush();
-      if (fault === 'timeout' || fault === '200 after timeout') await waitUntil(() => r.heldCount === 1, 'first post held');
-      else if (fault !== 'refused') await waitUntil(() => r.requests === 1, 'first post refused');
+      if (fault === 'timeout' || fault === '200 after timeout') await r.until(() => r.heldCount === 1, 'first post held');
+      else if (fault !== 'refused') await r.until(() => r.requests === 1, 'first post refused');
       await driveUntil(clock, () => pipeline.alarms().length === 1, 'alarm raised', 500);
       const alarm = pipeline.alarms()[0];
       assert.equal(alarm?.failureReason, fault === '500' ? 'internalServerError' : 'connectFailure');
       if (fault === '200 after timeout') r.release(); // the receiver keeps it, but the bridge gave up on it
       if (fault === 'refused') await r.accept();
       await driveUntil(clock, () => pipeline.alarms().length === 0, 'alarm cleared');
-      await waitUntil(() => r.accepted.length >= 3, 'records delivered');
+      await r.until(() => r.accepted.length >= 3, 'records delivered');
       const expectDuplicates = fault === '200 after timeout';
       assert.deepEqual(correlators(r.accepted), expectDuplicates ? [0, 1, 2, 0, 1, 2] : [0, 1, 2]);
       if (fault !== 'refused' && fault !== 'resetMidBody') assert.equal(r.posts[0]?.body, r.posts[1]?.body, 'the retry is the same batch, byte for byte');
@@ -175,7 +167,7 @@ forEachDialect('CDR delivery', (dialect) => {
     r.answer = () => ({ kind: 'hold', status: 200 });
     const created = await pipeline.createReceiver(r.url());
     pipeline.emit(clock.now(), [sampleRecord(1), sampleRecord(2)]);
-    await waitUntil(() => r.heldCount === 1, 'post in flight');
+    await r.until(() => r.heldCount === 1, 'post in flight');
     await pipeline.deleteReceiver(created.id);
     assert.deepEqual(pipeline.deliveryStatus(), []);
     assert.deepEqual(pipeline.alarms(), []);
@@ -185,7 +177,9 @@ forEachDialect('CDR delivery', (dialect) => {
     // With no receiver left nothing is kept, and nothing more is written.
     pipeline.emit(clock.now(), [sampleRecord(3)]);
     await pipeline.flush();
-    await eventually(async () => (await storage.cdr.recordSeqs(NODE, 0)).length === 0, 'outbox emptied');
+    // Removing the receiver started the outbox collection; closing waits for it.
+    await pipeline.close();
+    assert.deepEqual(await storage.cdr.recordSeqs(NODE, 0), [], 'outbox emptied');
   });
 
   test('backlog bound: the oldest records are dropped and the next delivered carries the exact count', async () => {
@@ -196,12 +190,12 @@ forEachDialect('CDR delivery', (dialect) => {
     r.answer = (n) => (n === 0 ? { kind: 'hold', status: 500 } : { kind: 'status', status: 200 });
     // 5 records: one batch goes out and hangs.
     pipeline.emit(clock.now(), range(0, 5).map(sampleRecord));
-    await waitUntil(() => r.heldCount === 1, 'first batch in flight');
+    await r.until(() => r.heldCount === 1, 'first batch in flight');
     // 25 more while it hangs: 30 waiting, bound 10 → the 20 oldest not in flight are dropped.
     pipeline.emit(clock.now(), range(5, 30).map(sampleRecord));
     await pipeline.flush();
     await driveUntil(clock, () => r.accepted.length >= 10, 'delivery resumes after the timeout');
-    await waitUntil(() => r.accepted.length === 10, 'everything kept is delivered');
+    await r.until(() => r.accepted.length === 10, 'everything kept is delivered');
     // Kept: the in-flight batch 0..4 and the newest records; 20 dropped just before correlatorIndex 25.
     const accepted = r.accepted;
     assert.deepEqual(correlators(accepted), [...range(0, 5), ...range(25, 30)]);
@@ -231,14 +225,14 @@ forEachDialect('CDR delivery', (dialect) => {
     r.answer = () => ({ kind: 'hold', status: 200 });
     await pipeline.createReceiver(r.url());
     pipeline.emit(clock.now(), range(0, 4).map(sampleRecord));
-    await waitUntil(() => r.heldCount === 1, 'post held');
+    await r.until(() => r.heldCount === 1, 'post held');
     await pipeline.close();
     r.answer = () => ({ kind: 'status', status: 200 });
 
     await open(FAST, 'bbbbbbbb-0000-4000-8000-000000000002');
     assert.equal(pipeline.nextCorrelatorIndex, 0);
     pipeline.emit(clock.now(), range(4, 6).map(sampleRecord));
-    await waitUntil(() => r.accepted.length === 6, 'old and new records delivered');
+    await r.until(() => r.accepted.length === 6, 'old and new records delivered');
     const accepted = r.accepted;
     assert.deepEqual(
       accepted.map((x) => [x.session.slice(0, 8), x.correlatorIndex, x.recordIndex]),

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { forEachDialect } from '../support/databases.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
-import { TestCdrReceiver, waitUntil } from '../support/cdrReceiver.ts';
+import { TestCdrReceiver } from '../support/cdrReceiver.ts';
 
 const GUIDE_GROUPS = [['callLegStart'], ['callStart', 'callLegUpdate'], ['callLegStart'], ['callLegUpdate'], ['callLegEnd'], ['callLegEnd', 'callEnd']];
 
@@ -31,7 +31,7 @@ forEachDialect('CDR guide example flow at a real receiver', (dialect) => {
   test('the receiver gets the guide\'s records, grouped and indexed as the guide shows', async () => {
     await b.create('/system/cdrReceivers', `uri=${encodeURIComponent(receiver.url('/cdr?system_id=cms1'))}`);
     await b.create('/coSpaces', 'name=test564_1&uri=access1&secondaryUri=access2');
-    const delivered = (n: number): Promise<void> => waitUntil(() => receiver.accepted.length >= n, `${n} records delivered`);
+    const delivered = (n: number): Promise<void> => receiver.until(() => receiver.accepted.length >= n, `${n} records delivered`);
 
     const a = await b.sim('POST', '/dialIns', { uri: 'access1@127.0.0.1', remoteParty: 'sipclient1@example.com' });
     await delivered(3);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { forEachDialect } from '../support/databases.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
-import { driveUntil, TestCdrReceiver, waitUntil } from '../support/cdrReceiver.ts';
+import { driveUntil, TestCdrReceiver } from '../support/cdrReceiver.ts';
 import { GUIDE_FLOW } from '../support/cdrRecords.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -120,7 +120,7 @@ forEachDialect('cdrReceivers API', (dialect) => {
     const start = Number(status0.status.cdrCorrelatorIndex);
     await b.create('/system/cdrReceivers', `uri=${encodeURIComponent(receiver.url('/cdr?system_id=cms1'))}`);
     for (const post of GUIDE_FLOW) b.bridge.ctx.cdr.emit(clock.now(), post);
-    await waitUntil(() => receiver.accepted.length === 8, 'the guide flow delivered');
+    await receiver.until(() => receiver.accepted.length === 8, 'the guide flow delivered');
     assert.deepEqual(receiver.accepted.map((r) => r.correlatorIndex), Array.from({ length: 8 }, (_, i) => start + i));
     assert.equal(receiver.posts[0]?.url, '/cdr?system_id=cms1');
     assert.equal(receiver.accepted[0]?.callBridge, undefined);
@@ -134,7 +134,7 @@ forEachDialect('cdrReceivers API', (dialect) => {
     const posted = receiver.posts.length;
     await b.create('/system/cdrReceivers', `uri=${encodeURIComponent(receiver.url())}`);
     b.bridge.ctx.cdr.emit(clock.now(), GUIDE_FLOW[0] ?? []);
-    await waitUntil(() => receiver.posts.length > posted, 'clustered post');
+    await receiver.until(() => receiver.posts.length > posted, 'clustered post');
     assert.equal(receiver.posts.at(-1)?.records[0]?.callBridge, b.bridge.ctx.node.id);
     await b.api('DELETE', `/callBridges/${other}`);
     await clear();

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { startBridge, type RunningBridge } from '../../src/bridge/server.ts';
 import { FakeClock } from '../../src/shared/clock.ts';
@@ -15,19 +14,15 @@ import { createLogger, maskFields, maskText, MASK } from '../../src/shared/logge
 import { API_USER } from '../support/bridge.ts';
 import { freshDatabase, type TestDatabase } from '../support/databases.ts';
 import { http } from '../support/http.ts';
+import { LogLines } from '../support/logLines.ts';
 
 const SECRETS = ['IngestTok3nAAA', 'IngestTok3nBBB', 'UserInfoPassCCC', '55555', 'AuthTok3nDDD', 'PinValue777'];
 
 describe('secrets inside URIs in the log', () => {
-  const lines: string[] = [];
+  const sink = new LogLines();
+  const lines = sink.lines;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
-      done();
-    },
-  });
   const api = (method: string, path: string, body?: string) =>
     http(method, `${bridge.httpUrl ?? ''}/api/v1${path}`, { auth: API_USER, ...(body === undefined ? {} : { body }) });
 
@@ -40,7 +35,7 @@ describe('secrets inside URIs in the log', () => {
       listen: { host: '127.0.0.1', port: 0 },
       name: 'log-secrets',
       clock: new FakeClock(),
-      logger: createLogger({ level: 'debug', destination: sink }),
+      logger: createLogger({ level: 'debug', destination: sink.stream }),
     });
   });
   after(async () => {
@@ -59,8 +54,8 @@ describe('secrets inside URIs in the log', () => {
     assert.equal(userinfo.status, 400);
     assert.equal((await api('GET', '/coSpaces?filter=x&passcode=55555')).status < 500, true);
     assert.equal((await api('GET', '/coSpaces?authToken=AuthTok3nDDD&pin=PinValue777')).status < 500, true);
-    // The trace is written when each response has been sent; give the last hook a turn to run.
-    for (let i = 0; i < 50 && !lines.some((l) => l.includes('authToken=')); i++) await new Promise((r) => setImmediate(r));
+    // The trace is written when each response has been sent: wait for the last request's line.
+    await sink.line((l) => l.includes('authToken='), 'the trace of the last request');
 
     const log = lines.join('\n');
     // The lines are there (or the test proves nothing), masked.

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { FakeClock } from '../../src/shared/clock.ts';
 import { forEachDialect } from '../support/databases.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
-import { TestCdrReceiver, waitUntil } from '../support/cdrReceiver.ts';
+import { TestCdrReceiver } from '../support/cdrReceiver.ts';
 import { assertStrictXml } from '../support/strictXml.ts';
 
 const CALLERS = [
@@ -70,7 +70,7 @@ forEachDialect('characters XML cannot carry', (dialect) => {
     assertStrictXml(participants.text, 'GET /participants');
 
     // Every record reaches the receiver: callStart and one callLegStart per caller.
-    await waitUntil(() => receiver.accepted.filter((r) => r.type === 'callLegStart').length >= CALLERS.length, 'the callLegStart records delivered');
+    await receiver.until(() => receiver.accepted.filter((r) => r.type === 'callLegStart').length >= CALLERS.length, 'the callLegStart records delivered');
     const posts = receiver.posts.filter((p) => p.answered && p.status === 200);
     for (const post of posts) assertStrictXml(post.bytes, 'a CDR post');
     const bodies = posts.map((p) => p.bytes.toString('utf8')).join('');

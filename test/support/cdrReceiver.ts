@@ -78,6 +78,8 @@ export class TestCdrReceiver {
   answer: (n: number) => Answer = () => ({ kind: 'status', status: 200 });
   #requests = 0;
   #held: Array<() => void> = [];
+  /** Called after every change to the requests, posts, answers and held answers (`until`). */
+  readonly #watchers = new Set<() => void>();
   readonly #sockets = new Set<Socket>();
   #server: Server;
   #port = 0;
@@ -107,6 +109,40 @@ export class TestCdrReceiver {
   /** Records of posts answered 2xx (what a real receiver would have kept), in order. */
   get accepted(): ReceivedRecord[] {
     return this.posts.filter((p) => p.answered && p.status >= 200 && p.status < 300).flatMap((p) => p.records);
+  }
+
+  /**
+   * Resolves once `condition` holds. It may read only this receiver's state (requests, posts,
+   * answers, held answers): it is checked again after each change to that state, not on a timer.
+   * Fails after `timeoutMs` of real time (a guard against a hang, not a timing assertion).
+   */
+  until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        try {
+          if (!condition()) return;
+          stop();
+          resolve();
+        } catch (error) {
+          stop();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`timed out waiting for: ${what}`));
+      }, timeoutMs);
+      const stop = (): void => {
+        clearTimeout(timer);
+        this.#watchers.delete(check);
+      };
+      this.#watchers.add(check);
+      check();
+    });
+  }
+
+  #changed(): void {
+    for (const check of [...this.#watchers]) check();
   }
 
   /** Answers every held request. */
@@ -160,6 +196,7 @@ export class TestCdrReceiver {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const answer = this.answer(this.#requests++);
+    this.#changed();
     const chunks: Buffer[] = [];
     if (answer.kind === 'resetMidBody') {
       req.once('data', () => req.socket.destroy());
@@ -174,6 +211,7 @@ export class TestCdrReceiver {
       this.posts.push(post);
       const send = (): void => {
         post.answered = true;
+        this.#changed();
         if (req.socket.destroyed) return;
         if (answer.kind === 'status' && answer.http10 === true) {
           // A bare HTTP/1.0 answer with no Content-Length: the body ends when the connection closes.
@@ -194,6 +232,7 @@ export class TestCdrReceiver {
       if (answer.kind === 'hold') this.#held.push(send);
       else if (answer.delayMs !== undefined) setTimeout(send, answer.delayMs);
       else send();
+      this.#changed();
     });
   }
 }
